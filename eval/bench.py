@@ -1,0 +1,137 @@
+"""`make bench`: measured figures, written to eval/RESULTS.md with the machine they come from."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from index.kb import KnowledgeBase
+from ingest.formats.pdf import parse_pdf
+from ingest.pipeline import collect_files
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+RESULTS = ROOT / "eval" / "RESULTS.md"
+REPEATS = 5
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "unknown"
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kb = int(meminfo.read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": mem,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
+
+
+def bench_pdf_parsing() -> dict[str, float]:
+    pdfs = sorted((SHARED / "fixtures").glob("*.pdf"))
+    data = [(p, p.read_bytes()) for p in pdfs]
+    pages = sum(len(parse_pdf(b, p)[0].units) for p, b in data)
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for path, blob in data:
+            parse_pdf(blob, path)
+        times.append(time.perf_counter() - start)
+    best = statistics.median(times)
+    return {"files": len(pdfs), "pages": pages, "seconds": best, "pages_per_s": pages / best}
+
+
+def bench_ingest() -> dict[str, float]:
+    folders = [SHARED / "fixtures", SHARED / "seeds", SHARED / "wocat"]
+    files = collect_files(folders).files
+    mb = sum(f.stat().st_size for f in files) / 1e6
+    warm = KnowledgeBase.open(Path(tempfile.mkdtemp()))
+    warm.ingest([SHARED / "seeds"])  # load the tokenizer and language models once, outside the timing
+    times, chunks = [], 0
+    for _ in range(REPEATS):
+        home = Path(tempfile.mkdtemp())
+        kb = KnowledgeBase(home, warm.store.__class__.open(home), warm.model, warm.max_file_bytes, warm.chunk_overlap)
+        kb._spec = warm.chunk_spec
+        start = time.perf_counter()
+        kb.ingest(folders)
+        times.append(time.perf_counter() - start)
+        chunks = kb.store.counts()["chunks"]
+        kb.close()
+        shutil.rmtree(home)
+    best = statistics.median(times)
+    warm.close()
+    return {
+        "files": len(files),
+        "mb": mb,
+        "chunks": chunks,
+        "seconds": best,
+        "files_per_s": len(files) / best,
+        "chunks_per_s": chunks / best,
+    }
+
+
+def main() -> None:
+    info = machine()
+    pdf = bench_pdf_parsing()
+    ing = bench_ingest()
+    libs = {
+        name: version(name)
+        for name in (
+            "pypdf",
+            "python-docx",
+            "beautifulsoup4",
+            "lingua-language-detector",
+            "datasketch",
+            "langchain-text-splitters",
+            "tokenizers",
+        )
+    }
+    lines = [
+        "# Humus — measured figures",
+        "",
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Median of {REPEATS} runs.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "| --- | --- |",
+        *[f"| {k} | {v} |" for k, v in info.items()],
+        "",
+        "Libraries: " + ", ".join(f"{k} {v}" for k, v in libs.items()) + ".",
+        "",
+        "## Ingestion (no embedding yet)",
+        "",
+        "| what | input | time | rate |",
+        "| --- | --- | --- | --- |",
+        f"| PDF parsing (pypdf, text per page) | {pdf['files']} PDFs of `../shared/fixtures`, {pdf['pages']} pages "
+        f"| {pdf['seconds'] * 1000:.0f} ms | **{pdf['pages_per_s']:.0f} pages/s** |",
+        f"| end-to-end ingest into a fresh store (parse, language, chunk, MinHash, SQLite) | {ing['files']} files "
+        f"of fixtures + seeds + wocat ({ing['mb']:.1f} MB), {ing['chunks']} chunks | {ing['seconds']:.2f} s "
+        f"| **{ing['files_per_s']:.1f} files/s**, {ing['chunks_per_s']:.0f} chunks/s |",
+        "",
+        "Reproduce: `make bench`.",
+        "",
+    ]
+    RESULTS.write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

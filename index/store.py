@@ -1,0 +1,324 @@
+"""The document store: one SQLite database (WAL) under the home directory.
+
+Each file is written in one transaction, so a crash or SIGKILL mid-ingest leaves the
+previous state intact: the file being written is simply absent from the store.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.dedup import NUM_PERM
+from ingest.records import Chunk, Document
+
+SCHEMA_VERSION = 1
+DB_NAME = "humus.db"
+DUPLICATE_JACCARD = 0.5  # measured: renderings of one talk score 0.61-1.0, distinct documents <= 0.05
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    doc_type TEXT NOT NULL,
+    languages TEXT NOT NULL,
+    date TEXT,
+    source TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    minhash BLOB NOT NULL,
+    format_rank INTEGER NOT NULL,
+    canonical_id TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
+CREATE INDEX IF NOT EXISTS documents_canonical ON documents(canonical_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    page INTEGER,
+    section TEXT,
+    lang TEXT,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS ingest_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT
+);
+"""
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened as it is; the message says what to run."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    id: str
+    path: str
+    title: str
+    doc_type: str
+    languages: list[str]
+    date: str | None
+    source: str
+    metadata: dict[str, Any]
+    content_hash: str
+    canonical_id: str | None
+
+    @property
+    def is_canonical(self) -> bool:
+        return self.canonical_id is None
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """Documents, chunks, file hashes and the ingestion log."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, home: Path) -> Store:
+        home.mkdir(parents=True, exist_ok=True)
+        path = home / DB_NAME
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.executescript(SCHEMA)
+        row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif int(row["value"]) != SCHEMA_VERSION:
+            conn.close()
+            raise StoreError(
+                f"{path} has schema version {row['value']}, this Humus reads version {SCHEMA_VERSION}: "
+                f"move it aside and run `humus ingest` again to rebuild it"
+            )
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- files ---------------------------------------------------------------------------
+
+    def file_hash(self, path: str) -> str | None:
+        row = self.conn.execute("SELECT content_hash FROM files WHERE path=?", (path,)).fetchone()
+        return row["content_hash"] if row else None
+
+    def file_paths(self) -> list[str]:
+        return [r["path"] for r in self.conn.execute("SELECT path FROM files ORDER BY path")]
+
+    def replace_file(self, path: str, content_hash: str, size: int, documents: list[Document]) -> list[str]:
+        """Swap a file's documents for new ones in one transaction; returns the ids written."""
+        with self.transaction() as db:
+            self._delete_path(db, path)
+            written = []
+            for doc in documents:
+                if self._insert(db, doc):
+                    written.append(doc.id)
+            db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (path, content_hash, size, now()))
+        return written
+
+    def remove_file(self, path: str) -> int:
+        """Forget a file and its documents; returns how many documents went."""
+        with self.transaction() as db:
+            n = self._delete_path(db, path)
+            db.execute("DELETE FROM files WHERE path=?", (path,))
+        return n
+
+    # --- documents -----------------------------------------------------------------------
+
+    def _insert(self, db: sqlite3.Connection, doc: Document) -> bool:
+        existing = db.execute("SELECT path, metadata FROM documents WHERE id=?", (doc.id,)).fetchone()
+        if existing is not None:
+            # the same record from another file (a WOCAT list page and its detail): the full record wins
+            if doc.metadata.get("stub") and not json.loads(existing["metadata"]).get("stub"):
+                return False
+            self._delete_ids(db, [doc.id])
+        db.execute(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL,?)",
+            (
+                doc.id,
+                doc.path,
+                doc.title,
+                doc.doc_type,
+                json.dumps(doc.languages),
+                doc.date,
+                doc.source,
+                json.dumps(doc.metadata, ensure_ascii=False),
+                doc.content_hash,
+                doc.text,
+                doc.minhash,
+                doc.format_rank,
+                now(),
+            ),
+        )
+        db.executemany(
+            "INSERT INTO chunks (doc_id, ordinal, text, page, section, lang, char_start, char_end, content_hash)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (c.doc_id, c.ordinal, c.text, c.page, c.section, c.lang, c.start, c.end, c.content_hash)
+                for c in doc.chunks
+            ],
+        )
+        self._link_duplicates(db, doc.id, doc.minhash)
+        return True
+
+    def _delete_path(self, db: sqlite3.Connection, path: str) -> int:
+        ids = [r["id"] for r in db.execute("SELECT id FROM documents WHERE path=?", (path,))]
+        self._delete_ids(db, ids)
+        return len(ids)
+
+    def _delete_ids(self, db: sqlite3.Connection, ids: list[str]) -> None:
+        for doc_id in ids:
+            orphans = [r["id"] for r in db.execute("SELECT id FROM documents WHERE canonical_id=?", (doc_id,))]
+            db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+            if orphans:  # a canonical document went: the best of its alternates takes over
+                self._set_cluster(db, orphans)
+
+    # --- near-duplicates -----------------------------------------------------------------
+
+    def _link_duplicates(self, db: sqlite3.Connection, doc_id: str, minhash: bytes) -> None:
+        rows = db.execute(
+            "SELECT id, canonical_id, minhash FROM documents WHERE id != ? AND length(minhash) = ?",
+            (doc_id, len(minhash)),
+        ).fetchall()
+        if not rows or not minhash:
+            return
+        mine = np.frombuffer(minhash, dtype=np.uint64)
+        others = np.frombuffer(b"".join(r["minhash"] for r in rows), dtype=np.uint64).reshape(len(rows), NUM_PERM)
+        similar = np.flatnonzero((others == mine).mean(axis=1) >= DUPLICATE_JACCARD)
+        if not len(similar):
+            return
+        roots = {rows[i]["canonical_id"] or rows[i]["id"] for i in similar}
+        members = {doc_id, *roots}
+        for root in roots:
+            members.update(r["id"] for r in db.execute("SELECT id FROM documents WHERE canonical_id=?", (root,)))
+        self._set_cluster(db, sorted(members))
+
+    def _set_cluster(self, db: sqlite3.Connection, ids: list[str]) -> None:
+        """The richest rendering (best format, then longest text) is canonical; the others are alternates."""
+        marks = ",".join("?" * len(ids))
+        rows = db.execute(
+            f"SELECT id FROM documents WHERE id IN ({marks}) ORDER BY format_rank DESC, length(text) DESC, id",  # noqa: S608
+            ids,
+        ).fetchall()
+        if not rows:
+            return
+        canonical = rows[0]["id"]
+        db.execute(f"UPDATE documents SET canonical_id=? WHERE id IN ({marks})", [canonical, *ids])  # noqa: S608
+        db.execute("UPDATE documents SET canonical_id=NULL WHERE id=?", (canonical,))
+
+    # --- reading -------------------------------------------------------------------------
+
+    def documents(self, canonical_only: bool = False) -> list[StoredDocument]:
+        where = " WHERE canonical_id IS NULL" if canonical_only else ""
+        rows = self.conn.execute(f"SELECT * FROM documents{where} ORDER BY id")  # noqa: S608
+        return [_stored(r) for r in rows]
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        row = self.conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return _stored(row) if row else None
+
+    def document_text(self, doc_id: str) -> str:
+        row = self.conn.execute("SELECT text FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return row["text"] if row else ""
+
+    def alternates(self, doc_id: str) -> list[str]:
+        rows = self.conn.execute("SELECT id FROM documents WHERE canonical_id=? ORDER BY id", (doc_id,))
+        return [r["id"] for r in rows]
+
+    def chunks(self, doc_id: str) -> list[Chunk]:
+        rows = self.conn.execute(
+            "SELECT c.*, d.title FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE doc_id=? ORDER BY ordinal",
+            (doc_id,),
+        )
+        return [
+            Chunk(
+                text=r["text"],
+                doc_id=r["doc_id"],
+                ordinal=r["ordinal"],
+                start=r["char_start"],
+                end=r["char_end"],
+                page=r["page"],
+                section=r["section"],
+                lang=r["lang"],
+                title=r["title"],
+            )
+            for r in rows
+        ]
+
+    def counts(self) -> dict[str, int]:
+        one = self.conn.execute
+        return {
+            "files": one("SELECT count(*) FROM files").fetchone()[0],
+            "documents": one("SELECT count(*) FROM documents").fetchone()[0],
+            "canonical_documents": one("SELECT count(*) FROM documents WHERE canonical_id IS NULL").fetchone()[0],
+            "chunks": one("SELECT count(*) FROM chunks").fetchone()[0],
+        }
+
+    # --- log -----------------------------------------------------------------------------
+
+    def log(self, run_id: str, path: str, status: str, message: str | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO ingest_log (run_id, at, path, status, message) VALUES (?,?,?,?,?)",
+            (run_id, now(), path, status, message),
+        )
+
+
+def _stored(row: sqlite3.Row) -> StoredDocument:
+    return StoredDocument(
+        id=row["id"],
+        path=row["path"],
+        title=row["title"],
+        doc_type=row["doc_type"],
+        languages=json.loads(row["languages"]),
+        date=row["date"],
+        source=row["source"],
+        metadata=json.loads(row["metadata"]),
+        content_hash=row["content_hash"],
+        canonical_id=row["canonical_id"],
+    )

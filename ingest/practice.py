@@ -1,0 +1,318 @@
+"""Practice sheets: Markdown with YAML front matter, validated against one schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal
+
+import pycountry
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ingest import vocab
+
+Lang = Literal["en", "fr", "es"]
+
+# The seven body sections, in order, as each language writes its headings.
+SECTION_KEYS: tuple[str, ...] = (
+    "what",
+    "how",
+    "why",
+    "results",
+    "where",
+    "barriers",
+    "references",
+)
+SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "What it is",
+        "How to do it",
+        "Why it works",
+        "Results",
+        "Where it works and where it does not",
+        "Barriers and how farmers overcame them",
+        "References",
+    ),
+    "fr": (
+        "En quoi cela consiste",
+        "Comment faire",
+        "Pourquoi cela marche",
+        "Résultats",
+        "Où cela marche et où non",
+        "Obstacles et solutions trouvées par les agriculteurs",
+        "Références",
+    ),
+    "es": (
+        "En qué consiste",
+        "Cómo hacerlo",
+        "Por qué funciona",
+        "Resultados",
+        "Dónde funciona y dónde no",
+        "Obstáculos y cómo los superaron los agricultores",
+        "Referencias",
+    ),
+}
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+class FrontMatterError(ValueError):
+    """The YAML front matter of a file cannot be read."""
+
+
+def split_front_matter(text: str) -> tuple[dict | None, str]:
+    """Return (front matter mapping or None, body). Raises FrontMatterError on broken YAML."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return None, text
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FrontMatterError(f"invalid YAML front matter{where}: {problem}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrontMatterError("invalid YAML front matter: expected a mapping of fields")
+    return data, text[match.end() :]
+
+
+class Range(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low > self.high:
+            raise ValueError(f"low {self.low} is greater than high {self.high}")
+        return self
+
+
+class SocEffect(BaseModel):
+    """One published soil-organic-carbon figure for the practice."""
+
+    model_config = ConfigDict(extra="forbid")
+    rate_t_c_ha_yr: Range | None = None
+    relative_change_pct: Range | None = None
+    depth_cm: float | None = None
+    duration_years: float | None = None
+    context: str = ""
+    reference: str
+
+    @model_validator(mode="after")
+    def _has_figure(self) -> SocEffect:
+        if self.rate_t_c_ha_yr is None and self.relative_change_pct is None:
+            raise ValueError("give rate_t_c_ha_yr or relative_change_pct")
+        return self
+
+
+class Unsuited(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    climate_zone: str | None = None
+    soil_class: str | None = None
+    reason: str
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Unsuited:
+        if (self.climate_zone is None) == (self.soil_class is None):
+            raise ValueError("name exactly one of climate_zone or soil_class")
+        if self.climate_zone is not None and self.climate_zone not in vocab.CLIMATE_ZONES:
+            raise ValueError(f"unknown climate zone {self.climate_zone!r}")
+        if self.soil_class is not None and self.soil_class not in vocab.SOIL_CLASSES:
+            raise ValueError(f"unknown soil class {self.soil_class!r}")
+        return self
+
+
+class Reference(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str
+    citation: str
+    doi: str | None = None
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _locator(self) -> Reference:
+        if not (self.doi or self.url):
+            raise ValueError(f"reference {self.key!r} needs a doi or a url")
+        return self
+
+
+def _check_all(values: list[str], allowed: tuple[str, ...] | dict, what: str) -> list[str]:
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValueError(f"unknown {what}: {', '.join(map(str, unknown))}")
+    return values
+
+
+class PracticeSheet(BaseModel):
+    """Front matter of a practice sheet."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    lang: Lang
+    title: str = Field(min_length=3)
+    summary: str = Field(min_length=20)
+    category: list[str] = Field(min_length=1)
+    measures: list[str] = Field(min_length=1)
+    land_use: list[str] = Field(min_length=1)
+    climate_zones: list[str] = Field(min_length=1)
+    soil_classes: list[str] = Field(default_factory=list)
+    unsuited: list[Unsuited] = Field(default_factory=list)
+    wocat_agroclimatic_zones: list[str] = Field(min_length=1)
+    example_countries: list[str] = Field(min_length=1)
+    soc_effect: list[SocEffect] = Field(default_factory=list)
+    co_benefits: list[str] = Field(default_factory=list)
+    trade_offs: list[str] = Field(default_factory=list)
+    barriers: list[str] = Field(default_factory=list)
+    cost_level: Literal["low", "medium", "high"]
+    evidence: Literal["scientific", "field_experience", "both"]
+    references: list[Reference] = Field(min_length=1)
+    updated: dt.date
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, v: list[str]) -> list[str]:
+        return _check_all(v, vocab.SLM_GROUPS, "category (WOCAT SLM group)")
+
+    @field_validator("measures")
+    @classmethod
+    def _measures(cls, v: list[str]) -> list[str]:
+        return _check_all(v, vocab.MEASURES, "measure")
+
+    @field_validator("land_use")
+    @classmethod
+    def _land_use(cls, v: list[str]) -> list[str]:
+        return _check_all(v, vocab.LAND_USES, "land use")
+
+    @field_validator("climate_zones")
+    @classmethod
+    def _zones(cls, v: list[str]) -> list[str]:
+        return _check_all(v, vocab.CLIMATE_ZONES, "climate zone")
+
+    @field_validator("soil_classes")
+    @classmethod
+    def _soils(cls, v: list[str]) -> list[str]:
+        return _check_all(v, vocab.SOIL_CLASSES, "soil class")
+
+    @field_validator("wocat_agroclimatic_zones")
+    @classmethod
+    def _wocat_zones(cls, v: list[str]) -> list[str]:
+        return _check_all(v, vocab.WOCAT_AGROCLIMATIC_ZONES, "WOCAT agro-climatic zone")
+
+    @field_validator("example_countries")
+    @classmethod
+    def _countries(cls, v: list[str]) -> list[str]:
+        unknown = [c for c in v if pycountry.countries.get(alpha_2=c) is None]
+        if unknown:
+            raise ValueError(f"unknown ISO 3166 alpha-2 country code: {', '.join(unknown)}")
+        return v
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> PracticeSheet:
+        keys = {r.key for r in self.references}
+        if len(keys) != len(self.references):
+            raise ValueError("reference keys must be unique")
+        missing = [e.reference for e in self.soc_effect if e.reference not in keys]
+        if missing:
+            raise ValueError(f"soc_effect cites unknown reference key: {', '.join(missing)}")
+        return self
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """One line per problem, naming the field."""
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "front matter"
+        parts.append(f"{field}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def body_sections(body: str) -> list[str]:
+    """The level-2 headings of a sheet body, in order."""
+    return [m.group(1).strip() for m in re.finditer(r"^##[ \t]+(.+?)[ \t]*$", body, re.M)]
+
+
+def check_sections(lang: str, body: str) -> list[str]:
+    """Problems with the body's section structure (empty list when it matches the template)."""
+    expected = list(SECTION_HEADINGS.get(lang, ()))
+    found = body_sections(body)
+    if found == expected:
+        return []
+    return [f"sections should be {expected} but are {found}"]
+
+
+def load_sheet(path: Path) -> tuple[PracticeSheet, str]:
+    """Parse and validate a practice sheet file; raises ValueError naming the problem."""
+    front, body = split_front_matter(path.read_text(encoding="utf-8"))
+    if front is None:
+        raise ValueError("no YAML front matter")
+    try:
+        sheet = PracticeSheet.model_validate(front)
+    except ValidationError as exc:
+        raise ValueError(format_validation_error(exc)) from exc
+    problems = check_sections(sheet.lang, body)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return sheet, body
+
+
+def is_practice_front_matter(front: dict | None) -> bool:
+    """A Markdown file is a practice sheet when its front matter says so."""
+    return bool(front) and front.get("type", "practice") == "practice" and "soc_effect" in front
+
+
+def validate_dir(folder: Path) -> list[str]:
+    """Validate every sheet in a folder and their cross-language consistency."""
+    problems: list[str] = []
+    by_id: dict[str, dict[str, PracticeSheet]] = {}
+    for path in sorted(folder.glob("*.md")):
+        try:
+            sheet, _ = load_sheet(path)
+        except (ValueError, OSError) as exc:
+            problems.append(f"{path.name}: {exc}")
+            continue
+        expected_name = f"{sheet.id}.{sheet.lang}.md"
+        if path.name != expected_name:
+            problems.append(f"{path.name}: file name should be {expected_name}")
+        by_id.setdefault(sheet.id, {})[sheet.lang] = sheet
+    for pid, sheets in sorted(by_id.items()):
+        missing = sorted({"en", "fr", "es"} - sheets.keys())
+        if missing:
+            problems.append(f"{pid}: missing language(s) {', '.join(missing)}")
+        shared = (
+            "category",
+            "measures",
+            "land_use",
+            "climate_zones",
+            "soil_classes",
+            "wocat_agroclimatic_zones",
+            "example_countries",
+            "cost_level",
+            "evidence",
+        )
+        en = sheets.get("en")
+        for lang, sheet in sheets.items():
+            if en is None or lang == "en":
+                continue
+            for name in shared:
+                if getattr(sheet, name) != getattr(en, name):
+                    problems.append(f"{pid}.{lang}: {name} differs from the English sheet")
+            if [r.key for r in sheet.references] != [r.key for r in en.references]:
+                problems.append(f"{pid}.{lang}: references differ from the English sheet")
+            en_fx = [e.model_dump(exclude={"context"}) for e in en.soc_effect]
+            if [e.model_dump(exclude={"context"}) for e in sheet.soc_effect] != en_fx:
+                problems.append(f"{pid}.{lang}: soc_effect figures differ from the English sheet")
+    return problems
+
+
+if __name__ == "__main__":  # pragma: no cover - convenience for corpus writers
+    import sys
+
+    issues = validate_dir(Path(sys.argv[1] if len(sys.argv) > 1 else "corpus/practices"))
+    print("\n".join(issues) or "all sheets valid")
+    sys.exit(1 if issues else 0)

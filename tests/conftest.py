@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.kb import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+SEEDS = SHARED / "seeds"
+WOCAT = SHARED / "wocat"
+
+
+@pytest.fixture(scope="session")
+def shared_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """A store holding every real document of ../shared (fixtures, seeds, WOCAT)."""
+    home = tmp_path_factory.mktemp("shared-home")
+    kb = KnowledgeBase.open(home)
+    report = kb.ingest([FIXTURES, SEEDS, WOCAT])
+    assert report.count("failed") == 0, [f for f in report.files if f.status == "failed"]
+    kb.report = report  # type: ignore[attr-defined]
+    return kb
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBase:
+    kb = KnowledgeBase.open(tmp_path / "home")
+    yield kb
+    kb.close()
+
+
+def doc_for(kb: KnowledgeBase, filename: str):
+    """The stored document that came from a file of this name."""
+    matches = [d for d in kb.store.documents() if Path(d.path).name == filename]
+    assert matches, f"no document from {filename}"
+    return matches[0]

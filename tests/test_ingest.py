@@ -1,0 +1,151 @@
+"""The store: incremental re-ingest, near-duplicates, pruning, overrides."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES, SEEDS, doc_for
+
+from index.kb import KnowledgeBase
+
+WELCOME = ("cop-welcome-note.md", "cop-welcome-note.pdf", "cop-welcome-note-slides.txt")
+
+
+def test_three_renderings_of_one_talk_collapse_to_one_canonical(shared_kb: KnowledgeBase) -> None:
+    docs = [doc_for(shared_kb, name) for name in WELCOME]
+    seeds = [doc_for(shared_kb, name) for name in ("000_2eeea43f44bbad6b.txt", "001_36b6b76c180480fc.txt")]
+    canonical = {d.canonical_id or d.id for d in docs + seeds}
+    assert len(canonical) == 1
+    (root,) = canonical
+    assert shared_kb.store.document(root).is_canonical
+    assert Path(shared_kb.store.document(root).path).name == "cop-welcome-note.pdf"  # the one with pages
+    assert set(shared_kb.store.alternates(root)) == {d.id for d in docs + seeds} - {root}
+
+
+def test_distinct_documents_are_not_merged(shared_kb: KnowledgeBase) -> None:
+    report = doc_for(shared_kb, "consortium-8-1-report.pdf")
+    roadmap = doc_for(shared_kb, "roadmap-2021.pdf")
+    web = doc_for(shared_kb, "about-the-cop.html")
+    roots = {d.canonical_id or d.id for d in (report, roadmap, web, doc_for(shared_kb, "cop-welcome-note.pdf"))}
+    assert len(roots) == 4
+
+
+def test_documents_sharing_a_paragraph_stay_separate(kb: KnowledgeBase, tmp_path: Path) -> None:
+    shared_par = (SEEDS / "003_26d2ff67744e7cd6.txt").read_text().split("\n\n")[3]
+    report = (SEEDS / "004_ad0c69c5e3eac3c3.txt").read_text()
+    roadmap = (SEEDS / "002_a4703a810d293605.txt").read_text()
+    (tmp_path / "a.txt").write_text(report + "\n\n" + shared_par)
+    (tmp_path / "b.txt").write_text(shared_par + "\n\n" + roadmap)
+    kb.ingest([tmp_path / "a.txt", tmp_path / "b.txt"])
+    assert all(d.is_canonical for d in kb.store.documents())
+
+
+def test_reingest_is_incremental(kb: KnowledgeBase, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    shutil.copytree(FIXTURES, folder)
+    first = kb.ingest([folder])
+    assert first.count("ingested") == len(list(FIXTURES.iterdir()))
+    again = kb.ingest([folder])
+    assert again.count("unchanged") == first.count("ingested") and again.count("ingested") == 0
+
+    page = folder / "about-the-cop.html"
+    before = doc_for(kb, "about-the-cop.html")
+    page.write_text(page.read_text().replace("Nature and Purpose", "Nature, Purpose and Scope"))
+    changed = kb.ingest([folder])
+    assert changed.count("ingested") == 1 and changed.count("unchanged") == len(first.files) - 1
+    after = doc_for(kb, "about-the-cop.html")
+    assert after.id == before.id and after.content_hash != before.content_hash
+    sections = {c.section for c in kb.store.chunks(after.id)}
+    assert "About the CoP > Nature, Purpose and Scope" in sections
+    assert "About the CoP > Nature and Purpose" not in sections  # old chunks replaced, not duplicated
+
+
+def test_prune_removes_documents_whose_files_are_gone(kb: KnowledgeBase, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    shutil.copytree(FIXTURES, folder)
+    kb.ingest([folder])
+    (folder / "roadmap-2021.pdf").unlink()
+    kept = kb.ingest([folder])  # without --prune nothing is removed
+    assert kept.pruned == 0 and any(Path(d.path).name == "roadmap-2021.pdf" for d in kb.store.documents())
+    pruned = kb.ingest([folder], prune=True)
+    assert pruned.pruned == 1
+    names = {Path(d.path).name for d in kb.store.documents()}
+    assert "roadmap-2021.pdf" not in names and "roadmap-2021.docx" in names
+    # the docx was an alternate of the PDF: it is canonical now
+    assert doc_for(kb, "roadmap-2021.docx").is_canonical
+
+
+def test_removing_a_canonical_promotes_an_alternate(kb: KnowledgeBase, tmp_path: Path) -> None:
+    for name in WELCOME:
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    kb.ingest([tmp_path])
+    (tmp_path / "cop-welcome-note.pdf").unlink()
+    kb.ingest([tmp_path], prune=True)
+    docs = kb.store.documents()
+    assert len(docs) == 2
+    assert sum(d.is_canonical for d in docs) == 1
+
+
+def test_type_override(kb: KnowledgeBase) -> None:
+    kb.ingest([FIXTURES / "roadmap-2021.pdf"], doc_type="meeting_report")
+    doc = doc_for(kb, "roadmap-2021.pdf")
+    assert doc.doc_type == "meeting_report" and doc.metadata["doc_type_source"] == "override"
+
+
+def test_practice_sheet_front_matter_becomes_metadata(kb: KnowledgeBase, tmp_path: Path) -> None:
+    sheet = tmp_path / "mulch.en.md"
+    sheet.write_text(PRACTICE)
+    report = kb.ingest([sheet])
+    assert report.count("ingested") == 1, report.files
+    doc = kb.store.document("practice:mulch:en")
+    assert doc is not None and doc.doc_type == "practice" and doc.languages == ["en"]
+    assert doc.metadata["climate_zones"] == ["tropical_dry"]
+    assert doc.metadata["soc_effect"][0]["rate_t_c_ha_yr"] == {"low": 0.1, "high": 0.2}
+    sections = {c.section for c in kb.store.chunks(doc.id)}
+    assert "How to do it" in sections
+
+
+PRACTICE = """---
+id: mulch
+lang: en
+title: Mulch
+summary: Keep crop residues on the soil surface as a protective layer.
+category: [improved_ground_cover]
+measures: [agronomic]
+land_use: [cropland]
+climate_zones: [tropical_dry]
+soil_classes: [sandy]
+unsuited: []
+wocat_agroclimatic_zones: [semi-arid]
+example_countries: [BF]
+soc_effect:
+  - rate_t_c_ha_yr: {low: 0.1, high: 0.2}
+    depth_cm: 20
+    reference: test-ref
+co_benefits: []
+trade_offs: []
+barriers: []
+cost_level: low
+evidence: both
+references:
+  - key: test-ref
+    citation: A test citation used only by this test.
+    url: https://example.org/test
+updated: 2026-11-20
+---
+## What it is
+Mulch is a layer of plant material on the soil.
+## How to do it
+Spread residues after harvest.
+## Why it works
+It feeds soil life.
+## Results
+Figures come from the test reference.
+## Where it works and where it does not
+Dry places.
+## Barriers and how farmers overcame them
+Livestock eat residues.
+## References
+- A test citation.
+"""
