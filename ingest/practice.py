@@ -9,7 +9,7 @@ from typing import Literal
 
 import pycountry
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ingest import vocab
 
@@ -149,6 +149,17 @@ def _check_all(values: list[str], allowed: tuple[str, ...] | dict, what: str) ->
     return values
 
 
+# Front-matter fields whose values must come from a vocabulary, and how errors name them.
+CODED_FIELDS: dict[str, tuple[tuple[str, ...] | dict[str, str], str]] = {
+    "category": (vocab.SLM_GROUPS, "category (WOCAT SLM group)"),
+    "measures": (vocab.MEASURES, "measure"),
+    "land_use": (vocab.LAND_USES, "land use"),
+    "climate_zones": (vocab.CLIMATE_ZONES, "climate zone"),
+    "soil_classes": (vocab.SOIL_CLASSES, "soil class"),
+    "wocat_agroclimatic_zones": (vocab.WOCAT_AGROCLIMATIC_ZONES, "WOCAT agro-climatic zone"),
+}
+
+
 class PracticeSheet(BaseModel):
     """Front matter of a practice sheet."""
 
@@ -174,35 +185,11 @@ class PracticeSheet(BaseModel):
     references: list[Reference] = Field(min_length=1)
     updated: dt.date
 
-    @field_validator("category")
+    @field_validator(*CODED_FIELDS)
     @classmethod
-    def _category(cls, v: list[str]) -> list[str]:
-        return _check_all(v, vocab.SLM_GROUPS, "category (WOCAT SLM group)")
-
-    @field_validator("measures")
-    @classmethod
-    def _measures(cls, v: list[str]) -> list[str]:
-        return _check_all(v, vocab.MEASURES, "measure")
-
-    @field_validator("land_use")
-    @classmethod
-    def _land_use(cls, v: list[str]) -> list[str]:
-        return _check_all(v, vocab.LAND_USES, "land use")
-
-    @field_validator("climate_zones")
-    @classmethod
-    def _zones(cls, v: list[str]) -> list[str]:
-        return _check_all(v, vocab.CLIMATE_ZONES, "climate zone")
-
-    @field_validator("soil_classes")
-    @classmethod
-    def _soils(cls, v: list[str]) -> list[str]:
-        return _check_all(v, vocab.SOIL_CLASSES, "soil class")
-
-    @field_validator("wocat_agroclimatic_zones")
-    @classmethod
-    def _wocat_zones(cls, v: list[str]) -> list[str]:
-        return _check_all(v, vocab.WOCAT_AGROCLIMATIC_ZONES, "WOCAT agro-climatic zone")
+    def _known_codes(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        allowed, what = CODED_FIELDS[info.field_name]
+        return _check_all(v, allowed, what)
 
     @field_validator("example_countries")
     @classmethod
@@ -308,6 +295,29 @@ def validate_dir(folder: Path) -> list[str]:
             if [e.model_dump(exclude={"context"}) for e in sheet.soc_effect] != en_fx:
                 problems.append(f"{pid}.{lang}: soc_effect figures differ from the English sheet")
     return problems
+
+
+def load_sheets(folder: Path, lang: str = "en") -> list[PracticeSheet]:
+    """The valid sheets of one language in a folder (invalid ones are validate_dir's business)."""
+    sheets = []
+    for path in sorted(folder.glob(f"*.{lang}.md")):
+        try:
+            sheets.append(load_sheet(path)[0])
+        except (ValueError, OSError):
+            continue
+    return sheets
+
+
+def coverage(sheets: list[PracticeSheet]) -> dict:
+    """Practice category x climate zone counts, and the zones and land uses the sheets cover."""
+    matrix = {cat: dict.fromkeys(vocab.CLIMATE_ZONES, 0) for cat in sorted({c for s in sheets for c in s.category})}
+    for sheet in sheets:
+        for cat in sheet.category:
+            for zone in sheet.climate_zones:
+                matrix[cat][zone] += 1
+    zones = sorted({z for s in sheets for z in s.climate_zones}, key=vocab.CLIMATE_ZONES.index)
+    land_uses = sorted({lu for s in sheets for lu in s.land_use}, key=vocab.LAND_USES.index)
+    return {"practices": len(sheets), "matrix": matrix, "climate_zones": zones, "land_uses": land_uses}
 
 
 if __name__ == "__main__":  # pragma: no cover - convenience for corpus writers

@@ -128,5 +128,31 @@ def corpus_validate(folder: Annotated[Path, typer.Argument()] = Path("corpus/pra
         raise typer.Exit(1)
 
 
+@corpus_app.command("stats")
+def corpus_stats(
+    folder: Annotated[Path, typer.Argument()] = Path("corpus/practices"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Coverage of the practice sheets: category x climate zone, zones and land uses covered."""
+    from ingest.practice import coverage, load_sheets
+    from ingest.vocab import CLIMATE_ZONES, LAND_USES
+
+    stats = coverage(load_sheets(folder))
+    if as_json:
+        typer.echo(json.dumps(stats, indent=2))
+        return
+    short = [
+        z.replace("warm_temperate", "wt").replace("cool_temperate", "ct").replace("tropical", "tr")
+        for z in CLIMATE_ZONES
+    ]
+    typer.echo(f"{'category':32}" + "".join(f"{s[:9]:>10}" for s in short))
+    for cat, row in stats["matrix"].items():
+        typer.echo(f"{cat[:32]:32}" + "".join(f"{row[z] or '.':>10}" for z in CLIMATE_ZONES))
+    typer.echo(
+        f"\n{stats['practices']} practices; climate zones covered: {len(stats['climate_zones'])}/12; "
+        f"land uses covered: {len(stats['land_uses'])}/{len(LAND_USES)} ({', '.join(stats['land_uses'])})"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
