@@ -149,7 +149,7 @@ def corpus_stats(
     for cat, row in stats["matrix"].items():
         typer.echo(f"{cat[:32]:32}" + "".join(f"{row[z] or '.':>10}" for z in CLIMATE_ZONES))
     typer.echo(
-        f"\n{stats['practices']} practices; climate zones covered: {len(stats['climate_zones'])}/12; "
+        f"\n{stats['practices']} practices; climate zones covered: {len(stats['climate_zones'])}/{len(CLIMATE_ZONES)}; "
         f"land uses covered: {len(stats['land_uses'])}/{len(LAND_USES)} ({', '.join(stats['land_uses'])})"
     )
 
