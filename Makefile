@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 HUMUS  := $(VENV)/bin/humus
 TORCH  := torch==2.13.0
 
-.PHONY: run setup store test lint format bench clean
+.PHONY: run setup dicts store test lint format bench eval clean
 
 # Set-up: the venv, the pinned CPU torch *before* anything that depends on torch, then the project.
 # The stamp files make second runs skip installation unless pyproject.toml changed.
@@ -22,16 +22,27 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -q -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed dicts
+
+# Optional: Debian's FreeDict EN<->FR/ES dictionaries help translate queries. Installed where we may
+# (root with apt); elsewhere Humus translates with its glossary (and an imported AGROVOC) only.
+FREEDICT := dict-freedict-spa-eng dict-freedict-eng-spa dict-freedict-fra-eng dict-freedict-eng-fra
+dicts:
+	@if [ ! -e /usr/share/dictd/freedict-spa-eng.index ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -q $(FREEDICT) >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q $(FREEDICT) >/dev/null 2>&1) || echo "FreeDict not installed (optional)"; \
+	  else echo "optional: sudo apt-get install $(FREEDICT)"; fi; fi
 
 # Build (or bring up to date) the store from corpus/: unchanged files are skipped by content hash.
 store: setup
 	$(HUMUS) ingest $${HUMUS_CORPUS:-corpus}/practices --prune
 
 run: store
-	@echo "Store ready in $${HUMUS_HOME:-.humus}. The web service arrives with the service issue; try: $(HUMUS) docs"
+	@echo "Store and search indexes ready in $${HUMUS_HOME:-.humus}. The web service arrives with the service issue;"
+	@echo "search now with: $(HUMUS) search \"what raises soil carbon on sandy soil in a semi-arid climate?\""
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev dicts
 	$(VENV)/bin/pytest
 
 lint: $(VENV)/.installed-dev
@@ -45,5 +56,9 @@ format: $(VENV)/.installed-dev
 bench: setup
 	$(PY) -m eval.bench
 
+# Search quality on the labelled set and XQuAD; writes its section of eval/RESULTS.md.
+eval: setup
+	$(HUMUS) eval
+
 clean:
-	rm -rf .humus
+	rm -rf .humus eval/.cache

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
+from index.analysis import TERMS_VERSION, analyze, tagged
+from index.catalog import Catalog, parse_filters
+from index.embedder import Embedder, load_embedder
+from index.lexical import LexicalIndex
+from index.lexicon import Lexicon, build_lexicon, read_thesaurus_csv
 from index.models import resolve_model_dir
+from index.search import Searcher, SearchResult
 from index.store import Store
+from index.vectors import VectorIndex
 from ingest.chunking import ChunkSpec, spec_for_model
 from ingest.pipeline import collect_files, file_hash, parse_file, read_file
-from ingest.records import ParseError
+from ingest.records import Document, ParseError
 
 
 @dataclass(slots=True)
@@ -49,31 +61,62 @@ class IngestReport:
         }
 
 
-class KnowledgeBase:
-    """Documents and chunks under a home directory."""
+@dataclass(frozen=True, slots=True)
+class IndexConfig:
+    """How a knowledge base embeds, indexes and translates; the service fills it from its settings."""
 
-    def __init__(self, home: Path, store: Store, model: str, max_file_bytes: int, chunk_overlap: int) -> None:
+    model: str = "all-MiniLM-L6-v2"
+    query_prompt: str | None = None
+    document_prompt: str | None = None
+    embed_languages: str = "auto"
+    max_file_bytes: int = 50_000_000
+    chunk_overlap: int = 32
+    vector_index: str = "auto"  # auto | exact | ivf
+    ann_threshold: int = 50_000
+    nprobe: int = 16
+    glossary: Path | None = None
+    freedict_dir: Path | None = Path("/usr/share/dictd")
+
+
+VECTOR_DIR = "vectors"
+RESULT_CACHE = 512
+Progress = Callable[[Iterable], Iterable]
+
+
+class KnowledgeBase:
+    """Documents, chunks and their search indexes under a home directory."""
+
+    def __init__(self, home: Path, store: Store, config: IndexConfig) -> None:
         self.home = home
         self.store = store
-        self.model = model
-        self.max_file_bytes = max_file_bytes
-        self.chunk_overlap = chunk_overlap
+        self.config = config
         self._spec: ChunkSpec | None = None
+        self._embedder: Embedder | None = None
+        self._vectors: VectorIndex | None = None
+        self._lexical: tuple[int, LexicalIndex] | None = None
+        self._lexicon: Lexicon | None = None
+        self._catalog: Catalog | None = None
+        self._results: OrderedDict[tuple, SearchResult] = OrderedDict()  # repeated queries
 
     @classmethod
-    def open(
-        cls, home: Path, model: str = "all-MiniLM-L6-v2", max_file_bytes: int = 50_000_000, chunk_overlap: int = 32
-    ) -> KnowledgeBase:
-        return cls(home, Store.open(home), model, max_file_bytes, chunk_overlap)
+    def open(cls, home: Path, config: IndexConfig | None = None, **fields: object) -> KnowledgeBase:
+        """Open (or create) the knowledge base in `home`; keyword arguments override `config` fields."""
+        return cls(home, Store.open(home), replace(config or IndexConfig(), **fields))
 
     def close(self) -> None:
         self.store.close()
 
     @property
+    def model(self) -> str:
+        return self.config.model
+
+    @property
     def chunk_spec(self) -> ChunkSpec:
         if self._spec is None:
-            self._spec = spec_for_model(str(resolve_model_dir(self.model)), self.chunk_overlap)
+            self._spec = spec_for_model(str(resolve_model_dir(self.model)), self.config.chunk_overlap)
         return self._spec
+
+    # --- adding documents ------------------------------------------------------------------
 
     def ingest(
         self,
@@ -81,10 +124,11 @@ class KnowledgeBase:
         *,
         prune: bool = False,
         doc_type: str | None = None,
+        index: bool = True,
         on_file: Callable[[FileResult], None] | None = None,
-        progress: Callable[[Iterable[Path]], Iterable[Path]] = lambda files: files,
+        progress: Progress = lambda items: items,
     ) -> IngestReport:
-        """Read files and folders into the store, incrementally by content hash."""
+        """Read files and folders into the store, incrementally by content hash, then index what changed."""
         report = IngestReport(run_id=uuid.uuid4().hex[:12])
         found = collect_files(paths)
         for path in found.skipped:
@@ -97,15 +141,32 @@ class KnowledgeBase:
                 on_file(result)
         if prune:
             for stored in self.store.file_paths():
-                if not Path(stored).exists():
+                if not Path(stored).exists() and not stored.startswith("memory:"):
                     report.pruned += self.store.remove_file(stored)
                     self.store.log(report.run_id, stored, "pruned")
+        if index:
+            self.sync(progress)
         return report
+
+    def add(self, name: str, documents: list[Document], *, index: bool = True) -> list[str]:
+        """Store documents built in code (not read from a file) under a name; replaces that name's previous set."""
+        digest = file_hash("\n".join(d.content_hash for d in documents).encode())
+        written = self.store.replace_file(f"memory:{name}", digest, sum(len(d.text) for d in documents), documents)
+        if index:
+            self.sync()
+        return written
+
+    def delete(self, path: str, *, index: bool = True) -> int:
+        """Forget a file (or an `add` name as `memory:NAME`) and its documents."""
+        removed = self.store.remove_file(path)
+        if index:
+            self.sync()
+        return removed
 
     def _ingest_one(self, path: Path, doc_type: str | None) -> FileResult:
         key = str(path.resolve())
         try:
-            data = read_file(path, self.max_file_bytes)
+            data = read_file(path, self.config.max_file_bytes)
             digest = file_hash(data)
             if self.store.file_hash(key) == digest and doc_type is None:
                 return FileResult(str(path), "unchanged")
@@ -117,3 +178,154 @@ class KnowledgeBase:
         written = self.store.replace_file(key, digest, len(data), documents)
         warnings = sorted({w for d in documents for w in d.metadata.get("warnings", [])})
         return FileResult(str(path), "ingested", documents=written, warnings=warnings)
+
+    # --- indexes ---------------------------------------------------------------------------
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            c = self.config
+            self._embedder = load_embedder(c.model, c.query_prompt, c.document_prompt, c.embed_languages)
+        return self._embedder
+
+    def vector_index(self) -> VectorIndex:
+        if self._vectors is None:
+            self.sync()
+        assert self._vectors is not None
+        return self._vectors
+
+    def _load_vectors(self) -> tuple[VectorIndex, dict]:
+        c = self.config
+        return VectorIndex.load(
+            self.home / VECTOR_DIR,
+            c.model,
+            self.embedder().dim,
+            kind=c.vector_index,
+            ann_threshold=c.ann_threshold,
+            nprobe=c.nprobe,
+        )
+
+    def catalog(self) -> Catalog:
+        """Facets and chunk table, reloaded (and indexes brought up to date) when the store has changed."""
+        if self._catalog is None or self._catalog.generation != self.store.generation():
+            self.sync()
+        assert self._catalog is not None
+        return self._catalog
+
+    def lexical_index(self) -> LexicalIndex:
+        cat = self.catalog()
+        if self._lexical is None or self._lexical[0] != cat.generation:
+            terms = self.store.chunk_terms()
+            self._lexical = (
+                cat.generation,
+                LexicalIndex(cat.chunk_ids, [terms.get(int(i), []) for i in cat.chunk_ids]),
+            )
+        return self._lexical[1]
+
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            self._lexicon = build_lexicon(self.config.glossary, self.store.thesaurus(), self.config.freedict_dir)
+        return self._lexicon
+
+    def sync(self, progress: Progress = lambda items: items) -> dict[str, int]:
+        """Bring the lexical terms and the vector index in line with the store; embeds only new content."""
+        catalog = Catalog.load(self.store)
+        rows = self.store.chunk_table()
+        if self.store.meta("terms_version") != TERMS_VERSION:
+            self.store.reset_chunk_terms(TERMS_VERSION)
+        have_terms = set(self.store.chunk_terms())
+        new_terms = [r["id"] for r in rows if r["id"] not in have_terms]
+        if new_terms:
+            texts = self.store.chunk_texts(new_terms)
+            self.store.put_chunk_terms(
+                [(i, tagged(analyze(texts[i]["text"], texts[i]["lang"]), texts[i]["lang"])) for i in new_terms]
+            )
+        vectors, manifest = self._vectors, {}
+        if vectors is None:
+            vectors, manifest = self._load_vectors()
+        stats = {"terms": len(new_terms), "embedded": 0, "reused": 0, "removed": 0}
+        if manifest.get("generation") != catalog.generation or self._vectors is not None:
+            stats.update(self._sync_vectors(vectors, rows, progress))
+            if vectors.wanted_kind() != vectors.kind:
+                vectors.rebuild(vectors.wanted_kind())
+            if any(stats[k] for k in ("embedded", "reused", "removed")) or not manifest:
+                vectors.save(self.home / VECTOR_DIR, generation=catalog.generation)
+        self._vectors, self._catalog = vectors, catalog
+        return stats
+
+    def _sync_vectors(self, vectors: VectorIndex, rows: list, progress: Progress) -> dict[str, int]:
+        wanted = {int(r["id"]): r["content_hash"] for r in rows}
+        present = set(vectors.ids().tolist())
+        gone = np.array(sorted(present - wanted.keys()), dtype=np.int64)
+        vectors.remove(gone)
+        todo = sorted(wanted.keys() - present)
+        hashes = sorted({wanted[i] for i in todo})
+        cached = self.store.cached_vectors(self.model, hashes, self.embedder().dim)
+        missing = [h for h in hashes if h not in cached]
+        if missing:
+            by_hash = {}
+            texts = self.store.chunk_texts([i for i in todo if wanted[i] in set(missing)])
+            for row in texts.values():
+                by_hash.setdefault(row["content_hash"], row["text"])
+            batches = [missing[i : i + 256] for i in range(0, len(missing), 256)]
+            for batch in progress(batches):
+                matrix = self.embedder().embed_batch([by_hash[h] for h in batch])
+                self.store.put_vectors(self.model, batch, matrix)
+                cached.update(zip(batch, matrix, strict=True))
+        if todo:
+            vectors.add(np.array(todo, dtype=np.int64), np.stack([cached[wanted[i]] for i in todo]))
+        return {"embedded": len(missing), "reused": len(hashes) - len(missing), "removed": len(gone)}
+
+    def reindex(self, progress: Progress = lambda items: items) -> dict[str, int]:
+        """Drop the saved vector index and rebuild it (after changing the model, say); the cache is kept."""
+        shutil.rmtree(self.home / VECTOR_DIR, ignore_errors=True)
+        self._vectors = None
+        return self.sync(progress)
+
+    def import_thesaurus(self, path: Path, source: str = "agrovoc") -> int:
+        """Load an AGROVOC-style CSV into the store, replacing an earlier import of the same source."""
+        rows = list(read_thesaurus_csv(path))
+        self.store.replace_thesaurus(source, rows)
+        self._lexicon = None
+        self._results.clear()
+        return len(rows)
+
+    # --- searching -------------------------------------------------------------------------
+
+    def embed_query(self, texts: tuple[str, ...]) -> np.ndarray:
+        return _embed_cached(self.embedder(), texts)
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        lang: str | None = None,
+        mode: str = "hybrid",
+        filters: list[str] | dict[str, list[str]] | None = None,
+        group_by: str | None = None,
+    ) -> SearchResult:
+        """Search the knowledge base; filters are `key=value` strings or a mapping of lists."""
+        parsed = parse_filters(filters or [])
+        catalog = self.catalog()
+        key = (
+            catalog.generation,
+            query,
+            k,
+            lang,
+            mode,
+            tuple(sorted((f, tuple(sorted(v))) for f, v in parsed.items())),
+            group_by,
+        )
+        if key in self._results:
+            self._results.move_to_end(key)
+            return self._results[key]
+        result = Searcher(self, catalog).search(query, k=k, lang=lang, mode=mode, filters=parsed, group_by=group_by)
+        self._results[key] = result
+        if len(self._results) > RESULT_CACHE:
+            self._results.popitem(last=False)
+        return result
+
+
+@lru_cache(maxsize=1024)
+def _embed_cached(embedder: Embedder, texts: tuple[str, ...]) -> np.ndarray:
+    return embedder.embed_batch(list(texts), query=True)

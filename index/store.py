@@ -63,6 +63,22 @@ CREATE TABLE IF NOT EXISTS chunks (
     content_hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS chunk_terms (
+    chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+    terms TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, content_hash)
+);
+CREATE TABLE IF NOT EXISTS thesaurus (
+    source TEXT NOT NULL,
+    code TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    PRIMARY KEY (source, code)
+);
 CREATE TABLE IF NOT EXISTS ingest_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id TEXT NOT NULL,
@@ -133,14 +149,24 @@ class Store:
         self.conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, content: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction; `content` writes move the generation that derived indexes compare with."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+            if content:
+                self.conn.execute(
+                    "INSERT INTO meta VALUES ('generation', '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def generation(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row["value"]) if row else 0
 
     # --- files ---------------------------------------------------------------------------
 
@@ -299,6 +325,80 @@ class Store:
             "canonical_documents": one("SELECT count(*) FROM documents WHERE canonical_id IS NULL").fetchone()[0],
             "chunks": one("SELECT count(*) FROM chunks").fetchone()[0],
         }
+
+    # --- what the search indexes are built from -------------------------------------------
+
+    def chunk_table(self) -> list[sqlite3.Row]:
+        """id, doc_id, lang and content hash of every chunk, in id order."""
+        return self.conn.execute("SELECT id, doc_id, lang, content_hash FROM chunks ORDER BY id").fetchall()
+
+    def chunk_texts(self, ids: list[int]) -> dict[int, sqlite3.Row]:
+        out: dict[int, sqlite3.Row] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for row in self.conn.execute(f"SELECT * FROM chunks WHERE id IN ({marks})", part):  # noqa: S608
+                out[row["id"]] = row
+        return out
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def reset_chunk_terms(self, version: str) -> None:
+        """Forget all analysed terms (the analysis changed); they are recomputed from the chunks."""
+        with self.transaction(content=False) as db:
+            db.execute("DELETE FROM chunk_terms")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('terms_version', ?)", (version,))
+
+    def chunk_terms(self) -> dict[int, list[str]]:
+        return {r[0]: r[1].split() for r in self.conn.execute("SELECT chunk_id, terms FROM chunk_terms")}
+
+    def put_chunk_terms(self, rows: list[tuple[int, list[str]]]) -> None:
+        with self.transaction(content=False) as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO chunk_terms SELECT ?, ? WHERE EXISTS (SELECT 1 FROM chunks WHERE id=?)",
+                [(cid, " ".join(terms), cid) for cid, terms in rows],
+            )
+
+    def cached_vectors(self, model: str, hashes: list[str], dim: int) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, len(hashes), 500):
+            part = hashes[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.conn.execute(
+                f"SELECT content_hash, vector FROM embeddings WHERE model=? AND content_hash IN ({marks})",  # noqa: S608
+                [model, *part],
+            )
+            for h, blob in rows:
+                vector = np.frombuffer(blob, dtype=np.float32)
+                if vector.size == dim:
+                    out[h] = vector
+        return out
+
+    def put_vectors(self, model: str, hashes: list[str], vectors: np.ndarray) -> None:
+        with self.transaction(content=False) as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                [(model, h, v.astype(np.float32).tobytes()) for h, v in zip(hashes, vectors, strict=True)],
+            )
+
+    # --- thesauri (AGROVOC and the like, imported by the user) -----------------------------
+
+    def replace_thesaurus(self, source: str, rows: list[tuple[str, dict[str, list[str]]]]) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM thesaurus WHERE source=?", (source,))
+            db.executemany(
+                "INSERT OR REPLACE INTO thesaurus VALUES (?, ?, ?)",
+                [(source, code, json.dumps(labels, ensure_ascii=False)) for code, labels in rows],
+            )
+
+    def thesaurus(self) -> Iterator[dict[str, list[str]]]:
+        for row in self.conn.execute("SELECT labels FROM thesaurus ORDER BY source, code"):
+            yield json.loads(row[0])
+
+    def thesaurus_sizes(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT source, count(*) FROM thesaurus GROUP BY source").fetchall())
 
     # --- log -----------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from tqdm import tqdm
 from index.kb import FileResult, KnowledgeBase
 from index.models import ModelUnavailableError
 from index.store import StoreError
+from index.vectors import IndexMismatchError
+from service.render import render_result
 from service.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -22,6 +24,8 @@ app = typer.Typer(
 )
 corpus_app = typer.Typer(help="Check the shipped corpus.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
+glossary_app = typer.Typer(help="Thesauri used to translate queries.", no_args_is_help=True)
+app.add_typer(glossary_app, name="glossary")
 
 HomeOption = Annotated[Path | None, typer.Option("--home", help="Store folder (default: HUMUS_HOME or .humus).")]
 
@@ -29,12 +33,7 @@ HomeOption = Annotated[Path | None, typer.Option("--home", help="Store folder (d
 def _open(home: Path | None) -> tuple[KnowledgeBase, Settings]:
     settings = get_settings()
     try:
-        kb = KnowledgeBase.open(
-            home or settings.home,
-            model=settings.embed_model,
-            max_file_bytes=settings.max_file_bytes,
-            chunk_overlap=settings.chunk_overlap,
-        )
+        kb = KnowledgeBase.open(home or settings.home, settings.index_config())
     except StoreError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -64,8 +63,9 @@ def ingest(
         return tqdm(files, desc="ingest", unit="file", disable=True if as_json else None, file=sys.stderr)
 
     try:
-        result = kb.ingest(paths, prune=prune, doc_type=doc_type, on_file=report, progress=progress)
-    except ModelUnavailableError as exc:
+        result = kb.ingest(paths, prune=prune, doc_type=doc_type, index=False, on_file=report, progress=progress)
+        kb.sync(progress=lambda batches: tqdm(batches, desc="embed", unit="batch", disable=True if as_json else None))
+    except (ModelUnavailableError, IndexMismatchError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     counts = kb.store.counts()
@@ -113,6 +113,122 @@ def docs(
 
 def _doc_dict(d) -> dict:  # noqa: ANN001 - StoredDocument uses slots
     return {name: getattr(d, name) for name in d.__slots__}
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What you are looking for, in English, French or Spanish.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many hits.")] = 10,
+    lang: Annotated[str | None, typer.Option("--lang", help="Query language (default: detected).")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, lexical or dense.")] = "hybrid",
+    filters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            help="key=value (doc_type, language, country, climate_zone, soil_class, "
+            "land_use, category, year); repeat a key for OR, different keys combine with AND.",
+        ),
+    ] = None,
+    group_by: Annotated[str | None, typer.Option("--group-by", help="zone or a facet name.")] = None,
+    home: HomeOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search the knowledge base."""
+    kb, _ = _open(home)
+    try:
+        result = kb.search(query, k=k, lang=lang, mode=mode, filters=filters or [], group_by=group_by)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except (ModelUnavailableError, IndexMismatchError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_result(result))
+    kb.close()
+
+
+@app.command()
+def reindex(home: HomeOption = None) -> None:
+    """Rebuild the vector index from the store (after changing HUMUS_EMBED_MODEL, say)."""
+    kb, settings = _open(home)
+    try:
+        stats = kb.reindex(progress=lambda b: tqdm(b, desc="embed", unit="batch", file=sys.stderr))
+    except ModelUnavailableError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(
+        f"vector index rebuilt with {settings.embed_model}: {stats['embedded']} embedded, "
+        f"{stats['reused']} from the cache"
+    )
+
+
+@glossary_app.command("import")
+def glossary_import(
+    file: Annotated[Path, typer.Argument(help="CSV with code, label_en/fr/es and alt_en/fr/es columns.")],
+    source: Annotated[str, typer.Option(help="Name of this thesaurus in the store.")] = "agrovoc",
+    home: HomeOption = None,
+) -> None:
+    """Import a thesaurus such as AGROVOC to translate queries (replaces an earlier import of the same source)."""
+    kb, _ = _open(home)
+    try:
+        n = kb.import_thesaurus(file, source)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        typer.echo(f"error: {file}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"imported {n} concepts from {file} as {source!r} into {kb.store.path}")
+    kb.close()
+
+
+@app.command("eval")
+def evaluate(
+    task: Annotated[list[str] | None, typer.Option("--task", help="labelled and/or xquad (default: both).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N XQuAD questions per task.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    write: Annotated[bool, typer.Option(help="Write the figures into eval/RESULTS.md.")] = True,
+) -> None:
+    """Measure search quality: nDCG@10, Recall@10, MRR per task, language and mode, against the targets."""
+    from eval.harness import run_all, table
+    from eval.results import write_section
+
+    settings = get_settings()
+    tasks = tuple(task or ("labelled", "xquad"))
+    results = run_all(settings.index_config(), tasks, limit)
+    lines = table(results)
+    checks = [
+        f"| {name} | {c['measured']:.3f} | {c['target']:.3f} | {'yes' if c['met'] else '**no**'} |"
+        for name, c in results["checks"].items()
+    ]
+    if "labelled" in results:
+        overlaps = {m: results["labelled"][m]["overlap"]["top10_overlap"] for m in results["labelled"]}
+        lines += [
+            "",
+            "Top-10 overlap between the EN/FR/ES versions of each labelled query: "
+            + ", ".join(f"{m} {v:.3f}" for m, v in overlaps.items()),
+        ]
+    report = [
+        "## Search quality (`humus eval`)",
+        "",
+        f"Model {settings.embed_model}; {results['seconds']} s on this machine"
+        + (f"; XQuAD limited to {limit} questions per task" if limit else "")
+        + ".",
+        "",
+        *lines,
+        "",
+        "| target | measured | target | met |",
+        "| --- | ---: | ---: | --- |",
+        *checks,
+        "",
+        "Reproduce: `make eval` (or `humus eval --json`).",
+    ]
+    if as_json:
+        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(report))
+    if write:
+        write_section("eval", "\n".join(report))
 
 
 @corpus_app.command("validate")

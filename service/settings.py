@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.kb import IndexConfig
 
 
 class Settings(BaseSettings):
@@ -21,10 +24,46 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused at ingest (MB).")
     chunk_overlap: int = Field(32, ge=0, le=128, description="Overlap between consecutive chunks, in tokens.")
     corpus: Path = Field(Path("corpus"), description="Folder that `make run` ingests into the store.")
+    query_prompt: str | None = Field(
+        None, description="Text put before queries when embedding (default: the model's own, e.g. `query: ` for e5)."
+    )
+    document_prompt: str | None = Field(
+        None, description="Text put before chunks when embedding (default: the model's own, e.g. `passage: `)."
+    )
+    embed_languages: str = Field(
+        "auto",
+        description="Languages the embedding model reads well: `auto` (from the model card), `*`, or `en,fr,...`.",
+    )
+    vector_index: Literal["auto", "exact", "ivf"] = Field(
+        "auto", description="FAISS index: `exact`, `ivf` (approximate), or `auto` (IVF from the threshold up)."
+    )
+    ann_threshold: int = Field(50_000, ge=1, description="Chunk count from which `auto` switches to the IVF index.")
+    nprobe: int = Field(16, ge=1, description="IVF lists searched per query (more: slower, more exact).")
+    glossary: Path = Field(
+        Path("corpus/glossary/glossary.csv"), description="Multilingual glossary used to translate queries."
+    )
+    freedict_dir: Path = Field(
+        Path("/usr/share/dictd"), description="Folder of Debian FreeDict dictionaries, used where installed."
+    )
 
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1_000_000)
+
+    def index_config(self) -> IndexConfig:
+        return IndexConfig(
+            model=self.embed_model,
+            query_prompt=self.query_prompt,
+            document_prompt=self.document_prompt,
+            embed_languages=self.embed_languages,
+            max_file_bytes=self.max_file_bytes,
+            chunk_overlap=self.chunk_overlap,
+            vector_index=self.vector_index,
+            ann_threshold=self.ann_threshold,
+            nprobe=self.nprobe,
+            glossary=self.glossary,
+            freedict_dir=self.freedict_dir,
+        )
 
 
 @lru_cache(maxsize=1)

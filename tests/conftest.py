@@ -24,6 +24,16 @@ def shared_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     return kb
 
 
+@pytest.fixture(scope="session")
+def corpus_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The shipped corpus plus the seeds and WOCAT records, embedded and indexed, with the project glossary."""
+    home = tmp_path_factory.mktemp("corpus-home")
+    kb = KnowledgeBase.open(home, glossary=ROOT / "corpus" / "glossary" / "glossary.csv")
+    report = kb.ingest([ROOT / "corpus" / "practices", SEEDS, WOCAT])
+    assert report.count("failed") == 0
+    return kb
+
+
 @pytest.fixture
 def kb(tmp_path: Path) -> KnowledgeBase:
     kb = KnowledgeBase.open(tmp_path / "home")

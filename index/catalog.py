@@ -1,0 +1,105 @@
+"""What search needs to know about every document and chunk, held in memory: facets, families, languages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.store import Store, StoredDocument
+
+FACETS = ("doc_type", "language", "country", "climate_zone", "soil_class", "land_use", "category", "year")
+FILTER_ALIASES = {"type": "doc_type", "lang": "language", "zone": "climate_zone", "soil": "soil_class"}
+
+
+def _listed(value: object) -> list[str]:
+    if value is None or value == "":
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def document_facets(doc: StoredDocument) -> dict[str, list[str]]:
+    """Facet values of a document, from its record type's own metadata."""
+    meta = doc.metadata
+    return {
+        "doc_type": [doc.doc_type],
+        "language": list(doc.languages),
+        "country": _listed(meta.get("country")) or _listed(meta.get("example_countries")),
+        "climate_zone": _listed(meta.get("climate_zones")),
+        "soil_class": _listed(meta.get("soil_classes")),
+        "land_use": _listed(meta.get("land_use")),
+        "category": _listed(meta.get("category")) or _listed(meta.get("slm_group")),
+        "year": [doc.date[:4]] if doc.date else [],
+    }
+
+
+def family_of(doc: StoredDocument) -> str:
+    """Documents that are one thing for the reader: translations of a practice sheet, renderings of a file."""
+    if doc.id.startswith("practice:"):
+        return doc.id.rsplit(":", 1)[0]
+    return doc.canonical_id or doc.id
+
+
+@dataclass(slots=True)
+class Catalog:
+    generation: int
+    docs: dict[str, StoredDocument]
+    facets: dict[str, dict[str, list[str]]]
+    family: dict[str, str]
+    members: dict[str, list[str]]  # family -> its documents
+    chunk_ids: np.ndarray  # every chunk id, ascending
+    chunk_doc: list[str]  # document of each chunk (same order)
+    chunk_lang: list[str | None]
+    position: dict[int, int] = field(default_factory=dict)  # chunk id -> row
+
+    @classmethod
+    def load(cls, store: Store) -> Catalog:
+        generation = store.generation()
+        docs = {d.id: d for d in store.documents()}
+        family = {d.id: family_of(d) for d in docs.values()}
+        members: dict[str, list[str]] = {}
+        for doc_id, fam in family.items():
+            members.setdefault(fam, []).append(doc_id)
+        rows = store.chunk_table()
+        ids = np.array([r["id"] for r in rows], dtype=np.int64)
+        return cls(
+            generation=generation,
+            docs=docs,
+            facets={d.id: document_facets(d) for d in docs.values()},
+            family=family,
+            members=members,
+            chunk_ids=ids,
+            chunk_doc=[r["doc_id"] for r in rows],
+            chunk_lang=[r["lang"] for r in rows],
+            position={int(cid): i for i, cid in enumerate(ids)},
+        )
+
+    def matches(self, doc_id: str, filters: dict[str, set[str]]) -> bool:
+        """Same key: any value; different keys: all of them."""
+        facets = self.facets[doc_id]
+        return all({v.lower() for v in facets.get(key, [])} & values for key, values in filters.items())
+
+    def allowed_rows(self, filters: dict[str, set[str]]) -> np.ndarray | None:
+        """Boolean mask over chunks that pass the filters, or None when there are none."""
+        if not filters:
+            return None
+        passing = {doc_id for doc_id in self.docs if self.matches(doc_id, filters)}
+        return np.fromiter((d in passing for d in self.chunk_doc), dtype=bool, count=len(self.chunk_doc))
+
+
+def parse_filters(pairs: list[str] | dict[str, list[str]]) -> dict[str, set[str]]:
+    """`key=value` strings (or a mapping) to lower-cased sets per facet; ValueError names a bad key."""
+    items = (
+        [(k, v) for k, vs in pairs.items() for v in vs]
+        if isinstance(pairs, dict)
+        else [tuple(p.split("=", 1)) if "=" in p else (p, "") for p in pairs]
+    )
+    out: dict[str, set[str]] = {}
+    for key, value in items:
+        name = FILTER_ALIASES.get(key.strip(), key.strip())
+        if name not in FACETS:
+            raise ValueError(f"unknown filter {key!r}: use one of {', '.join(FACETS)}")
+        if not value.strip():
+            raise ValueError(f"filter {key!r} needs a value, as in {key}=...")
+        out.setdefault(name, set()).update(v.strip().lower() for v in value.split(","))
+    return out

@@ -1,0 +1,214 @@
+"""Offline query translation: the project glossary, imported thesauri (AGROVOC) and FreeDict dictionaries.
+
+A query is cut into term groups: the longest phrase known to the lexicon, else one word. Each group keeps its
+source words and adds their translations, so lexical search can score a group by its best-matching alternative
+(structured query translation) and dense search can embed a word-by-word gloss in the model's language.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.analysis import fold, stopwords, term, words
+from ingest.glossary import load_glossary
+
+QUERY_LANGS = ("en", "fr", "es")
+MAX_PHRASE = 5
+MAX_ALTERNATIVES = 4  # per group and language: more dilutes the query
+SOURCE_PRIORITY = {"glossary": 0, "agrovoc": 1, "freedict": 2}
+
+# Regular suffix correspondences between Romance words and their English cognates
+# ("interceptions" <- "intercepciones", "humidity" <- "humidité"); used only for words no dictionary knows.
+COGNATES = {
+    "es": [("ciones", "tions"), ("cion", "tion"), ("dades", "ties"), ("dad", "ty"), ("icos", "ics"), ("ico", "ic"),
+           ("ica", "ic"), ("mente", "ly"), ("oso", "ous"), ("osa", "ous"), ("ismo", "ism"), ("ista", "ist"),
+           ("ario", "ary"), ("ivo", "ive"), ("iva", "ive"), ("encia", "ence"), ("ancia", "ance")],
+    "fr": [("ique", "ic"), ("ement", "ly"), ("eux", "ous"), ("euse", "ous"), ("isme", "ism"), ("iste", "ist"),
+           ("aire", "ary"), ("if", "ive"), ("ive", "ive"), ("ite", "ity"), ("te", "ty")],
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class TermGroup:
+    source: str  # the query words, as typed
+    alternatives: list[tuple[str, str]] = field(default_factory=list)  # (language, text), source first
+
+    def in_lang(self, lang: str) -> list[str]:
+        return [text for code, text in self.alternatives if code == lang]
+
+
+@dataclass(slots=True)
+class ExpandedQuery:
+    text: str
+    lang: str
+    groups: list[TermGroup]
+
+    def gloss(self, lang: str) -> str:
+        """Word-by-word rendering in another language: a translation where known, else the source word."""
+        if lang == self.lang:
+            return self.text
+        return " ".join((g.in_lang(lang) or [g.source])[0] for g in self.groups)
+
+    def translated(self) -> dict[str, int]:
+        """How many groups found a translation, per language."""
+        return {lang: sum(1 for g in self.groups if g.in_lang(lang)) for lang in QUERY_LANGS if lang != self.lang}
+
+
+def phrase_key(text: str, lang: str) -> tuple[str, ...]:
+    """Stems of every word (stop words kept: they are part of phrases like 'agua de lluvia')."""
+    return tuple(term(m.group(), lang) or fold(m.group()) for m in words(text))
+
+
+def _clean(label: str) -> str:
+    label = re.sub(r"<[^>]*>|\([^)]*\)|^\d+\.\s*", "", label)
+    return " ".join(label.split())
+
+
+class Lexicon:
+    """Concepts with labels in several languages, looked up by phrase."""
+
+    def __init__(self) -> None:
+        self._concepts: list[tuple[int, dict[str, list[str]]]] = []  # (priority, lang -> labels)
+        self._phrases: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+        self.sizes: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._concepts)
+
+    def add(self, source: str, labels: dict[str, list[str]]) -> None:
+        labels = {lang: [c for t in terms if (c := _clean(t))] for lang, terms in labels.items()}
+        labels = {lang: terms for lang, terms in labels.items() if terms}
+        if len(labels) < 2:
+            return  # a concept in one language translates nothing
+        index = len(self._concepts)
+        self._concepts.append((SOURCE_PRIORITY.get(source, 9), labels))
+        self.sizes[source] = self.sizes.get(source, 0) + 1
+        for lang, terms in labels.items():
+            for text in terms:
+                key = phrase_key(text, lang)
+                if 0 < len(key) <= MAX_PHRASE:
+                    self._phrases.setdefault((lang, key), []).append(index)
+
+    def lookup(self, words_: tuple[str, ...], lang: str) -> dict[str, list[str]]:
+        """Labels per language of every concept with this phrase; best sources first."""
+        hits = sorted(self._phrases.get((lang, words_), ()), key=lambda i: self._concepts[i][0])
+        out: dict[str, list[str]] = {}
+        for i in hits:
+            for code, terms in self._concepts[i][1].items():
+                bucket = out.setdefault(code, [])
+                bucket.extend(t for t in terms if t not in bucket)
+        return out
+
+    def expand(self, text: str, lang: str) -> ExpandedQuery:
+        """Cut a query into term groups and add what each means in the other query languages."""
+        matches = list(words(text))
+        keys = [term(m.group(), lang) or fold(m.group()) for m in matches]
+        stop = stopwords(lang)
+        groups: list[TermGroup] = []
+        i = 0
+        while i < len(matches):
+            for n in range(min(MAX_PHRASE, len(matches) - i), 0, -1):
+                found = self.lookup(tuple(keys[i : i + n]), lang)
+                if found or n == 1:
+                    break
+            source = text[matches[i].start() : matches[i + n - 1].end()]
+            i += n
+            if n == 1 and (source.lower() in stop or len(source) < 2):
+                continue
+            group = TermGroup(source, [(lang, source)])
+            for code in QUERY_LANGS:
+                if code == lang:
+                    continue
+                alts = [t for t in found.get(code, []) if fold(t) != fold(source)][:MAX_ALTERNATIVES]
+                if not alts and n == 1 and code == "en":
+                    alts = _cognates(source, lang)
+                group.alternatives.extend((code, t) for t in alts)
+            groups.append(group)
+        return ExpandedQuery(text, lang, groups)
+
+
+def _cognates(word: str, lang: str) -> list[str]:
+    low = fold(word)
+    for suffix, english in COGNATES.get(lang, []):
+        if low.endswith(suffix) and len(low) > len(suffix) + 2:
+            return [low[: -len(suffix)] + english]
+    return []
+
+
+# --- sources ------------------------------------------------------------------------------
+
+
+def glossary_concepts(path: Path) -> Iterator[dict[str, list[str]]]:
+    for concept in load_glossary(path):
+        yield {lang: concept.terms(lang) for lang in QUERY_LANGS}
+
+
+THESAURUS_COLUMNS = ("label_en", "label_fr", "label_es")
+
+
+def read_thesaurus_csv(path: Path) -> Iterator[tuple[str, dict[str, list[str]]]]:
+    """Rows of an AGROVOC-style CSV (code, label_xx, alt_xx with '|' between alternatives).
+
+    Raises ValueError naming the file and line of the first malformed row.
+    """
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        names = set(reader.fieldnames or ())
+        missing = [c for c in ("code", *THESAURUS_COLUMNS) if c not in names]
+        if missing:
+            raise ValueError(f"{path.name}: missing column(s) {', '.join(missing)}")
+        for line, row in enumerate(reader, start=2):
+            if None in row or not (row["code"] or "").strip():
+                raise ValueError(f"{path.name} line {line}: malformed row (wrong number of fields or no code)")
+            labels = {
+                lang: [row[f"label_{lang}"] or "", *(row.get(f"alt_{lang}") or "").split("|")] for lang in QUERY_LANGS
+            }
+            yield row["code"].strip(), {lang: [t.strip() for t in ts if t.strip()] for lang, ts in labels.items()}
+
+
+FREEDICT = {("es", "en"): "spa-eng", ("en", "es"): "eng-spa", ("fr", "en"): "fra-eng", ("en", "fr"): "eng-fra"}
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _b64(value: str) -> int:
+    n = 0
+    for c in value:
+        n = n * 64 + _B64.index(c)
+    return n
+
+
+def freedict_entries(folder: Path) -> Iterator[dict[str, list[str]]]:
+    """Headword -> translations from Debian's dict-freedict-* packages (dictd format), where installed."""
+    for (src, dst), name in FREEDICT.items():
+        index, data_path = folder / f"freedict-{name}.index", folder / f"freedict-{name}.dict.dz"
+        if not (index.exists() and data_path.exists()):
+            continue
+        data = gzip.decompress(data_path.read_bytes())  # dictzip is gzip-compatible
+        for line in index.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) != 3 or parts[0].startswith("00-database"):
+                continue
+            start, size = _b64(parts[1]), _b64(parts[2])
+            entry = data[start : start + size].decode("utf-8", "replace").splitlines()
+            translations = [t for row in entry[1:] for t in re.split(r"[,;]", _clean(row))]
+            yield {src: [parts[0]], dst: [t for t in translations if t.strip()]}
+
+
+def build_lexicon(
+    glossary: Path | None, thesauri: Iterable[dict[str, list[str]]], freedict_dir: Path | None
+) -> Lexicon:
+    lexicon = Lexicon()
+    if glossary is not None and glossary.exists():
+        for labels in glossary_concepts(glossary):
+            lexicon.add("glossary", labels)
+    for labels in thesauri:
+        lexicon.add("agrovoc", labels)
+    if freedict_dir is not None and freedict_dir.is_dir():
+        for labels in freedict_entries(freedict_dir):
+            lexicon.add("freedict", labels)
+    return lexicon

@@ -1,0 +1,346 @@
+"""Hybrid multilingual search over the knowledge base: lexical, dense, fused; filters, facets, groups."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.analysis import analyze, tagged, term, words
+from index.catalog import FACETS, Catalog
+from index.lexicon import QUERY_LANGS, ExpandedQuery
+
+if TYPE_CHECKING:
+    from index.kb import KnowledgeBase
+
+MODES = ("hybrid", "lexical", "dense")
+GROUPINGS = ("zone", *FACETS)
+POOL = 200  # chunks taken from each mode before fusion
+# Dense evidence counts less where the model reads a language it was not trained on (tuned on eval/, see
+# eval/RESULTS.md): for a chunk in such a language, and for a query in one (searched through its gloss).
+FOREIGN_CHUNK_WEIGHT = 0.5
+FOREIGN_QUERY_WEIGHT = 0.5
+SNIPPET_CHARS = 260
+
+
+@dataclass(slots=True)
+class Hit:
+    doc_id: str
+    title: str
+    doc_type: str
+    lang: str | None
+    score: float
+    found_by: list[str]
+    snippet: str
+    highlights: list[tuple[int, int]]
+    page: int | None
+    section: str | None
+    chunk_id: int
+    source: str
+    path: str
+    family: str
+    also_in: list[str] = field(default_factory=list)  # other languages or renderings of the same thing
+    facets: dict[str, list[str]] = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Group:
+    key: str
+    count: int
+    hits: list[Hit]
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: str
+    lang: str
+    mode: str
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    total: int  # documents in the candidate set (what the facets count)
+    expansions: dict[str, list[str]] = field(default_factory=dict)  # language -> translated terms used
+    groups: list[Group] | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def _query_detector():  # noqa: ANN202 - lingua's type
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [getattr(IsoCode639_1, c.upper()) for c in QUERY_LANGS]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_preloaded_language_models().build()
+
+
+def query_language(text: str, default: str = "en") -> str:
+    """EN, FR or ES; short or ambiguous queries fall back to `default`."""
+    values = _query_detector().compute_language_confidence_values(text)
+    if not values or values[0].value < 0.6:
+        return default
+    return values[0].language.iso_code_639_1.name.lower()
+
+
+def _zscore(x: np.ndarray) -> np.ndarray:
+    std = x.std()
+    return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
+
+
+class Searcher:
+    """One query against one catalog state; `KnowledgeBase.search` is the public entry point."""
+
+    def __init__(self, kb: KnowledgeBase, catalog: Catalog) -> None:
+        self.kb, self.catalog = kb, catalog
+        self.passing: set[str] | None = None  # documents that pass the filters (None: no filter)
+
+    # --- scoring ---------------------------------------------------------------------------
+
+    def lexical_scores(self, query: ExpandedQuery) -> tuple[np.ndarray, set[str]]:
+        """Sum over term groups of the best alternative's BM25 score; also the terms used (for highlights)."""
+        lexical = self.kb.lexical_index()
+        total = np.zeros(lexical.size, dtype=np.float32)
+        used: set[str] = set()
+        langs = set(QUERY_LANGS) | {lang or "xx" for lang in self.catalog.chunk_lang}
+        for group in query.groups:
+            # the words as typed, read as every language the index holds: names and numbers match anywhere,
+            # and a wrongly guessed query language costs nothing
+            bags = {tuple(tagged(analyze(group.source, lang), lang)) for lang in langs}
+            bags |= {tuple(tagged(analyze(text, lang), lang)) for lang, text in group.alternatives[1:]}
+            bags.discard(())
+            if not bags:
+                continue
+            best = np.max([lexical.scores(list(bag)) for bag in bags], axis=0)
+            total += best
+            used.update(t for bag in bags for t in bag)
+        return total, used
+
+    def dense_texts(self, query: ExpandedQuery) -> list[str]:
+        """The query, plus an English gloss when the model does not read the query's language."""
+        embedder = self.kb.embedder()
+        texts = [query.text]
+        if not embedder.handles(query.lang) and embedder.handles("en"):
+            gloss = query.gloss("en")
+            if gloss.strip() and gloss != query.text:
+                texts.append(gloss)
+        return texts
+
+    def search(
+        self,
+        text: str,
+        *,
+        k: int = 10,
+        lang: str | None = None,
+        mode: str = "hybrid",
+        filters: dict[str, set[str]] | None = None,
+        group_by: str | None = None,
+    ) -> SearchResult:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if group_by is not None and group_by not in GROUPINGS:
+            raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}, not {group_by!r}")
+        cat = self.catalog
+        lang = lang or query_language(text)
+        query = self.kb.lexicon().expand(text, lang)
+        mask = cat.allowed_rows(filters or {})
+        self.passing = {d for d in cat.docs if cat.matches(d, filters)} if filters else None
+        n = len(cat.chunk_ids)
+        lex = np.zeros(n, dtype=np.float32)
+        terms: set[str] = set()
+        if mode != "dense" and n:
+            lex, terms = self.lexical_scores(query)
+            if mask is not None:
+                lex = np.where(mask, lex, 0)
+        rows: set[int] = set()
+        if mode != "dense":
+            top = np.argsort(-lex)[:POOL]
+            rows.update(int(r) for r in top if lex[r] > 0)
+        dense: dict[int, float] = {}
+        qvecs = None
+        if mode != "lexical" and n:
+            qvecs = self.kb.embed_query(tuple(self.dense_texts(query)))
+            allowed = cat.chunk_ids[mask] if mask is not None else None
+            ids, scores = self.kb.vector_index().search(qvecs, POOL, allowed)
+            for id_row, score_row in zip(ids, scores, strict=True):
+                for cid, score in zip(id_row, score_row, strict=True):
+                    row = cat.position.get(int(cid))
+                    if row is not None and cid >= 0:
+                        dense[row] = max(dense.get(row, -1.0), float(score))
+            rows.update(dense)
+        order = np.array(sorted(rows), dtype=np.int64)
+        final, found_by = self._fuse(order, lex, dense, qvecs, mode, lang)
+        return self._assemble(query, mode, order, final, found_by, terms, k, group_by)
+
+    def _fuse(
+        self, rows: np.ndarray, lex: np.ndarray, dense: dict[int, float], qvecs: np.ndarray | None, mode: str, lang: str
+    ) -> tuple[np.ndarray, list[list[str]]]:
+        found_by = [[m for m, hit in (("lexical", lex[r] > 0), ("dense", r in dense)) if hit] for r in rows.tolist()]
+        if not len(rows):
+            return np.zeros(0, dtype=np.float32), found_by
+        if mode == "lexical":
+            return lex[rows], found_by
+        missing = [r for r in rows.tolist() if r not in dense]
+        if missing and qvecs is not None:  # lexical candidates outside the dense pool: score them exactly
+            vectors = self.kb.vector_index().vectors(self.catalog.chunk_ids[missing])
+            for r, s in zip(missing, (vectors @ qvecs.T).max(axis=1), strict=True):
+                dense[r] = float(s)
+        dense_scores = np.array([dense[r] for r in rows.tolist()], dtype=np.float32)
+        if mode == "dense":
+            return dense_scores, found_by
+        embedder = self.kb.embedder()
+        weight = np.array(
+            [1.0 if embedder.handles(self.catalog.chunk_lang[r]) else FOREIGN_CHUNK_WEIGHT for r in rows.tolist()]
+        )
+        if not embedder.handles(lang):
+            weight *= FOREIGN_QUERY_WEIGHT
+        return _zscore(lex[rows]) + weight * _zscore(dense_scores), found_by
+
+    # --- from chunks to hits ---------------------------------------------------------------
+
+    def _assemble(
+        self,
+        query: ExpandedQuery,
+        mode: str,
+        rows: np.ndarray,
+        scores: np.ndarray,
+        found_by: list[list[str]],
+        terms: set[str],
+        k: int,
+        group_by: str | None,
+    ) -> SearchResult:
+        cat = self.catalog
+        best: dict[str, tuple[float, int, list[str]]] = {}  # family -> (score, row, modes)
+        doc_rows: dict[str, int] = {}  # best row of each document
+        for i in np.argsort(-scores, kind="stable").tolist():
+            row = int(rows[i])
+            doc_id = cat.chunk_doc[row]
+            doc_rows.setdefault(doc_id, row)
+            fam = cat.family[doc_id]
+            if fam not in best:
+                best[fam] = (float(scores[i]), row, list(found_by[i]))
+            else:
+                best[fam][2].extend(m for m in found_by[i] if m not in best[fam][2])
+        ranked = list(best.items())
+        facets = {name: {} for name in FACETS}
+        for fam, (_, row, _) in ranked:
+            for name, values in cat.facets[self._representative(fam, row, query.lang)].items():
+                for value in values:
+                    facets[name][value] = facets[name].get(value, 0) + 1
+        facets = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in facets.items()}
+        shown = ranked if group_by else ranked[:k]
+        texts = self.kb.store.chunk_texts([self._row_for(fam, row, query.lang, doc_rows) for fam, (_, row, _) in shown])
+        hits = [
+            self._hit(fam, score, row, modes, query.lang, doc_rows, texts, terms) for fam, (score, row, modes) in shown
+        ]
+        groups = _group(hits, group_by, k) if group_by else None
+        return SearchResult(
+            query=query.text,
+            lang=query.lang,
+            mode=mode,
+            hits=hits[:k],
+            facets=facets,
+            total=len(ranked),
+            expansions={
+                code: [t for g in query.groups for t in g.in_lang(code)] for code in QUERY_LANGS if code != query.lang
+            },
+            groups=groups,
+        )
+
+    def _representative(self, fam: str, row: int, lang: str) -> str:
+        """The family member to show: the one in the user's language when there is one."""
+        cat = self.catalog
+        found = cat.chunk_doc[row]
+        if lang in cat.docs[found].languages:
+            return found
+        for member in cat.members.get(fam, []):
+            if self.passing is not None and member not in self.passing:
+                continue
+            doc = cat.docs[member]
+            if doc.languages[:1] == [lang] and member.startswith("practice:"):
+                return member
+        return found
+
+    def _row_for(self, fam: str, row: int, lang: str, doc_rows: dict[str, int]) -> int:
+        doc_id = self._representative(fam, row, lang)
+        if doc_id in doc_rows:
+            return int(self.catalog.chunk_ids[doc_rows[doc_id]])
+        first = self.catalog.chunk_doc.index(doc_id)  # a translation with no matching chunk: its opening
+        return int(self.catalog.chunk_ids[first])
+
+    def _hit(
+        self,
+        fam: str,
+        score: float,
+        row: int,
+        modes: list[str],
+        lang: str,
+        doc_rows: dict[str, int],
+        texts: dict,
+        terms: set[str],
+    ) -> Hit:
+        cat = self.catalog
+        chunk = texts[self._row_for(fam, row, lang, doc_rows)]
+        doc = cat.docs[chunk["doc_id"]]
+        snippet, spans = snippet_for(chunk["text"], chunk["lang"], terms)
+        return Hit(
+            doc_id=doc.id,
+            title=doc.title,
+            doc_type=doc.doc_type,
+            lang=chunk["lang"] or (doc.languages[0] if doc.languages else None),
+            score=round(score, 4),
+            found_by=modes,
+            snippet=snippet,
+            highlights=spans,
+            page=chunk["page"],
+            section=chunk["section"],
+            chunk_id=int(chunk["id"]),
+            source=doc.source,
+            path=doc.path,
+            family=fam,
+            also_in=[m for m in cat.members.get(fam, []) if m != doc.id],
+            facets=cat.facets[doc.id],
+            metadata={k: v for k, v in doc.metadata.items() if k in ("url", "summary", "country_name", "pages")},
+        )
+
+
+def snippet_for(text: str, lang: str | None, terms: set[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The window of the chunk with the most query terms, and the spans of those terms in it."""
+    prefix_ = f"{lang or 'xx'}:"
+    spans = [(m.start(), m.end()) for m in words(text) if prefix_ + (term(m.group(), lang) or "") in terms]
+    if len(text) <= SNIPPET_CHARS:
+        start, end = 0, len(text)
+    else:
+        starts = [s for s, _ in spans] or [0]
+        centre = max(starts, key=lambda s: sum(1 for t in starts if s <= t < s + SNIPPET_CHARS))
+        start = max(0, min(centre - 40, len(text) - SNIPPET_CHARS))
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        end = min(len(text), start + SNIPPET_CHARS)
+        while end < len(text) and not text[end].isspace():
+            end += 1
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix) - start
+    body = text[start:end]
+    kept = [(s + shift, e + shift) for s, e in spans if s >= start and e <= end]
+    return prefix + body + suffix, kept
+
+
+def _group(hits: list[Hit], by: str, k: int) -> list[Group]:
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        if by == "zone":
+            zones = hit.facets.get("climate_zone") or ["unknown zone"]
+            soils = hit.facets.get("soil_class") or ["any soil"]
+            keys = [f"{z} × {s}" for z in zones for s in soils]
+        else:
+            keys = hit.facets.get(by) or ["(none)"]
+        for key in keys:
+            groups.setdefault(key, []).append(hit)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), -kv[1][0].score, kv[0]))
+    return [Group(key, len(members), members[:3]) for key, members in ordered[:k]]

@@ -1,0 +1,234 @@
+"""Search as a user meets it: the right document, in their language, with filters, facets, snippets and pages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from langchain_core.runnables import RunnableLambda
+
+from index.kb import KnowledgeBase
+from index.search import query_language
+from index.vectors import IndexMismatchError
+from service.retriever import HumusRetriever
+
+
+def families(result) -> list[str]:
+    return [h.family for h in result.hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "lang"),
+    [
+        ("switching to zero tillage", "en"),
+        ("passer au semis direct sans labour", "fr"),
+        ("pasar a la labranza cero", "es"),
+    ],
+)
+def test_the_same_practice_is_found_in_every_language_and_shown_in_the_users(corpus_kb, query, lang):
+    result = corpus_kb.search(query, k=5)
+    assert result.lang == lang
+    assert "practice:no-till" in families(result)[:2], families(result)
+    hit = next(h for h in result.hits if h.family == "practice:no-till")
+    assert hit.doc_id == f"practice:no-till:{lang}"  # shown once, in the user's language
+    assert len(set(families(result))) == len(result.hits)  # one hit per practice, not one per translation
+    assert {"practice:no-till:en", "practice:no-till:fr", "practice:no-till:es"} - {hit.doc_id} == set(hit.also_in)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "what budget did the Consortium adopt for 2022?",
+        "quel budget le Consortium a-t-il adopté pour 2022 ?",
+        "¿qué presupuesto aprobó el Consorcio para 2022?",
+    ],
+)
+def test_french_and_spanish_questions_find_an_english_only_report(corpus_kb, query):
+    result = corpus_kb.search(query, k=3)
+    top = corpus_kb.catalog().docs[result.hits[0].doc_id]
+    assert Path(top.path).name == "004_ad0c69c5e3eac3c3.txt", [h.title for h in result.hits]
+
+
+def test_english_query_finds_spanish_only_text(tmp_path):
+    kb = KnowledgeBase.open(tmp_path / "home", glossary=Path("corpus/glossary/glossary.csv"))
+    doc = tmp_path / "nota.md"
+    doc.write_text(
+        "# Nota técnica\n\nEn los suelos arenosos del Sahel, el compost y el estiércol aumentan el carbono "
+        "orgánico del suelo cuando se aplican cada año en los hoyos de siembra.\n",
+        encoding="utf-8",
+    )
+    other = tmp_path / "other.md"
+    other.write_text("# Meeting\n\nThe committee approved the minutes of the previous meeting.\n")
+    kb.ingest([doc, other])
+    result = kb.search("compost on sandy soils", k=2, mode="lexical")
+    assert result.hits and result.hits[0].path.endswith("nota.md")
+    assert "es" in result.expansions and result.expansions["es"]
+
+
+def test_query_language_detection():
+    assert query_language("quelles pratiques pour les sols sableux ?") == "fr"
+    assert query_language("¿qué prácticas para suelos arenosos?") == "es"
+    assert query_language("which practices for sandy soils?") == "en"
+    assert query_language("biochar") == "en"  # too short to tell: the default
+
+
+def test_filters_are_exact_and_a_selective_filter_still_fills_k(corpus_kb):
+    result = corpus_kb.search("soil carbon", k=5, filters=["language=fr", "soil_class=sandy"])
+    assert len(result.hits) == 5
+    for hit in result.hits:
+        assert hit.lang == "fr" and "sandy" in hit.facets["soil_class"]
+    assert result.facets["language"] == {"fr": result.total}
+    # a filter that only a handful of documents pass, for a query that matches none of them lexically
+    passing = [d for d, f in corpus_kb.catalog().facets.items() if "AF" in f["country"]]
+    result = corpus_kb.search("drip irrigation of greenhouse tomatoes", k=10, filters=["country=AF"])
+    assert {h.doc_id for h in result.hits} == set(passing)
+    with pytest.raises(ValueError, match="unknown filter"):
+        corpus_kb.search("x", filters=["colour=blue"])
+
+
+def test_facet_counts_match_the_documents_found(corpus_kb):
+    result = corpus_kb.search("rice paddies methane", k=100, mode="lexical")
+    assert result.total == len(result.hits)
+    for name, counts in result.facets.items():
+        for value, count in counts.items():
+            assert count == sum(1 for h in result.hits if value in h.facets[name]), (name, value)
+
+
+def test_modes_say_what_found_each_hit(corpus_kb):
+    lexical = corpus_kb.search("biochar", k=3, mode="lexical")
+    dense = corpus_kb.search("biochar", k=3, mode="dense")
+    assert all(h.found_by == ["lexical"] for h in lexical.hits)
+    assert all(h.found_by == ["dense"] for h in dense.hits)
+    assert lexical.hits[0].family == dense.hits[0].family == "practice:biochar"
+    with pytest.raises(ValueError, match="mode"):
+        corpus_kb.search("biochar", mode="fuzzy")
+
+
+def test_snippet_highlights_the_query_words(corpus_kb):
+    hit = corpus_kb.search("liming acid soils", k=1).hits[0]
+    assert hit.family == "practice:liming-acid-soils"
+    marked = [hit.snippet[s:e].lower() for s, e in hit.highlights]
+    assert marked and all(w.startswith(("lim", "acid", "soil")) for w in marked), marked
+
+
+def test_group_by_zone(corpus_kb):
+    result = corpus_kb.search("grazing management", k=5, group_by="zone")
+    assert result.groups
+    for group in result.groups:
+        zone, soil = group.key.split(" × ")
+        assert all(zone in h.facets["climate_zone"] and soil in h.facets["soil_class"] for h in group.hits)
+
+
+def test_pdf_hit_gives_its_page(shared_kb):
+    result = shared_kb.search("budget 2022 €970,000", k=5, filters=["doc_type=meeting_report"])
+    hit = result.hits[0]
+    assert hit.path.endswith("consortium-8-1-report.pdf") or "consortium-8-1-report.pdf" in [
+        Path(shared_kb.catalog().docs[d].path).name for d in hit.also_in
+    ]
+    if hit.path.endswith(".pdf"):
+        assert hit.page == 9
+
+
+def test_reingest_embeds_only_new_text_and_deletes_follow(tmp_path):
+    kb = KnowledgeBase.open(tmp_path / "home")
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text("# Mulch\n\nStraw mulch keeps sandy soils cool and moist.\n")
+    b.write_text("# Hedges\n\nHedgerows shelter fields from the wind.\n")
+    kb.ingest([a, b])
+    assert len(kb.vector_index()) == 2
+    assert kb.sync()["embedded"] == 0
+    b.write_text("# Hedges\n\nHedgerows shelter fields from the wind and store carbon in wood.\n")
+    kb.ingest([a, b])
+    vectors = kb.vector_index()
+    assert len(vectors) == 2
+    b.unlink()
+    kb.ingest([tmp_path], prune=True)
+    assert len(kb.vector_index()) == 1
+    assert [h.path for h in kb.search("hedgerows wind", k=5).hits] == [str(a.resolve())]
+    # a fresh process reads the saved index and the embedding cache: nothing is re-embedded
+    again = KnowledgeBase.open(tmp_path / "home")
+    assert again.reindex()["embedded"] == 0
+    assert len(again.vector_index()) == 1
+
+
+def test_an_index_built_with_another_model_is_refused(tmp_path):
+    kb = KnowledgeBase.open(tmp_path / "home")
+    (tmp_path / "a.md").write_text("# A\n\nSome text about soils.\n")
+    kb.ingest([tmp_path / "a.md"])
+    manifest = tmp_path / "home" / "vectors" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "model": "intfloat/multilingual-e5-small"}))
+    with pytest.raises(IndexMismatchError, match="humus reindex"):
+        KnowledgeBase.open(tmp_path / "home").search("soils")
+
+
+def test_ivf_index_with_a_selective_filter_returns_k(tmp_path):
+    kb = KnowledgeBase.open(tmp_path / "home", vector_index="ivf")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    topics = ["maize", "rice", "sorghum", "cassava", "wheat", "millet", "barley", "beans"]
+    for i in range(80):
+        crop = topics[i % len(topics)]
+        (folder / f"n{i:02}.md").write_text(f"# Note {i}\n\nTrial {rng.integers(1000)} of {crop} with compost.\n")
+    kb.ingest([folder])
+    assert kb.vector_index().kind == "ivf"
+    result = kb.search("compost trial", k=10, mode="dense", filters=["year=1999"])
+    assert result.hits == []  # nothing passes: nothing comes back, rather than unfiltered hits
+    result = kb.search("rice", k=10, mode="dense")
+    assert len(result.hits) == 10
+
+
+def test_langchain_retriever_inside_a_chain(corpus_kb):
+    retriever = HumusRetriever(kb=corpus_kb, k=3)
+    chain = retriever | RunnableLambda(lambda docs: [d.metadata["doc_id"] for d in docs])
+    ids = chain.invoke("biochar made from crop residues")
+    assert ids[0] == "practice:biochar:en"
+    docs = retriever.invoke("biochar")
+    assert docs[0].page_content and docs[0].metadata["title"]
+
+
+def test_glossary_import(tmp_path):
+    kb = KnowledgeBase.open(tmp_path / "home", glossary=None, freedict_dir=None)
+    doc = tmp_path / "fr.md"
+    doc.write_text("# Fiche\n\nLe paillage protège le sol nu contre la battance.\n", encoding="utf-8")
+    kb.ingest([doc])
+    assert kb.search("mulching", k=1, mode="lexical").hits == []
+    csv_file = tmp_path / "thesaurus.csv"
+    csv_file.write_text(
+        "code,label_en,alt_en,label_fr,alt_fr,label_es,alt_es\nc_1,mulching,mulch,paillage,,acolchado,\n",
+        encoding="utf-8",
+    )
+    assert kb.import_thesaurus(csv_file) == 1
+    assert kb.search("mulching", k=1, mode="lexical").hits[0].path.endswith("fr.md")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,label_en,label_fr\nc_1,a,b\n")
+    with pytest.raises(ValueError, match="bad.csv: missing column"):
+        kb.import_thesaurus(bad)
+
+
+def test_cli_search_json_and_glossary_import_errors(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from service.cli import app
+    from service.settings import get_settings
+
+    monkeypatch.setenv("HUMUS_HOME", str(tmp_path / "home"))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    doc = tmp_path / "note.md"
+    doc.write_text("# Compost\n\nCompost adds organic matter to sandy soils.\n")
+    assert runner.invoke(app, ["ingest", str(doc)]).exit_code == 0
+    out = runner.invoke(app, ["search", "compost", "--json", "-k", "3"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["hits"][0]["title"] == "Compost" and "facets" in data
+    bad = tmp_path / "agrovoc.csv"
+    bad.write_text("code,label_en,alt_en,label_fr,alt_fr,label_es,alt_es\nc_1,a,,b,,c,,extra\n")
+    out = runner.invoke(app, ["glossary", "import", str(bad)])
+    assert out.exit_code == 1 and "agrovoc.csv line 2" in out.output
+    out = runner.invoke(app, ["search", "compost", "--filter", "colour=red"])
+    assert out.exit_code == 2 and "unknown filter" in out.output
+    get_settings.cache_clear()
