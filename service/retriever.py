@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from index.kb import KnowledgeBase
 
@@ -25,7 +25,7 @@ class HumusRetriever(BaseRetriever):
     k: int = 5
     mode: str = "hybrid"
     lang: str | None = None
-    filters: list[str] = []
+    filters: list[str] = Field(default_factory=list)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         result = self.kb.search(query, k=self.k, lang=self.lang, mode=self.mode, filters=self.filters)
