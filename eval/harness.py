@@ -141,8 +141,8 @@ def xquad_task(config: IndexConfig, modes: tuple[str, ...] = MODES, limit: int |
     kb = _open("xquad", config)
     questions: dict[str, list] = {}
     for lang in ("en", "es"):
-        parsed, questions[lang] = xquad_documents(lang, folder / f"xquad.{lang}.json")
         path = folder / f"xquad.{lang}.json"
+        parsed, questions[lang] = xquad_documents(lang, path)
         kb.add(f"xquad-{lang}", [build_document(path, p, kb.chunk_spec, "other") for p in parsed], index=False)
     kb.sync()
     docs = kb.catalog().docs

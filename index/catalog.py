@@ -53,14 +53,15 @@ class Catalog:
     position: dict[int, int] = field(default_factory=dict)  # chunk id -> row
 
     @classmethod
-    def load(cls, store: Store) -> Catalog:
+    def load(cls, store: Store, rows: list | None = None) -> Catalog:
+        """From the store; `rows` is its chunk table when the caller has already read it."""
         generation = store.generation()
         docs = {d.id: d for d in store.documents()}
         family = {d.id: family_of(d) for d in docs.values()}
         members: dict[str, list[str]] = {}
         for doc_id, fam in family.items():
             members.setdefault(fam, []).append(doc_id)
-        rows = store.chunk_table()
+        rows = store.chunk_table() if rows is None else rows
         ids = np.array([r["id"] for r in rows], dtype=np.int64)
         return cls(
             generation=generation,
@@ -79,11 +80,14 @@ class Catalog:
         facets = self.facets[doc_id]
         return all({v.lower() for v in facets.get(key, [])} & values for key, values in filters.items())
 
-    def allowed_rows(self, filters: dict[str, set[str]]) -> np.ndarray | None:
-        """Boolean mask over chunks that pass the filters, or None when there are none."""
-        if not filters:
+    def passing(self, filters: dict[str, set[str]]) -> set[str] | None:
+        """Documents that pass the filters, or None when there are none."""
+        return {doc_id for doc_id in self.docs if self.matches(doc_id, filters)} if filters else None
+
+    def allowed_rows(self, passing: set[str] | None) -> np.ndarray | None:
+        """Boolean mask over chunks of the passing documents (None: every chunk)."""
+        if passing is None:
             return None
-        passing = {doc_id for doc_id in self.docs if self.matches(doc_id, filters)}
         return np.fromiter((d in passing for d in self.chunk_doc), dtype=bool, count=len(self.chunk_doc))
 
 

@@ -228,12 +228,11 @@ class KnowledgeBase:
 
     def sync(self, progress: Progress = lambda items: items) -> dict[str, int]:
         """Bring the lexical terms and the vector index in line with the store; embeds only new content."""
-        catalog = Catalog.load(self.store)
         rows = self.store.chunk_table()
+        catalog = Catalog.load(self.store, rows)
         if self.store.meta("terms_version") != TERMS_VERSION:
             self.store.reset_chunk_terms(TERMS_VERSION)
-        have_terms = set(self.store.chunk_terms())
-        new_terms = [r["id"] for r in rows if r["id"] not in have_terms]
+        new_terms = self.store.chunks_without_terms()
         if new_terms:
             texts = self.store.chunk_texts(new_terms)
             self.store.put_chunk_terms(
@@ -263,7 +262,8 @@ class KnowledgeBase:
         missing = [h for h in hashes if h not in cached]
         if missing:
             by_hash = {}
-            texts = self.store.chunk_texts([i for i in todo if wanted[i] in set(missing)])
+            unknown = set(missing)
+            texts = self.store.chunk_texts([i for i in todo if wanted[i] in unknown])
             for row in texts.values():
                 by_hash.setdefault(row["content_hash"], row["text"])
             batches = [missing[i : i + 256] for i in range(0, len(missing), 256)]

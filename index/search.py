@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,8 +10,11 @@ import numpy as np
 from index.analysis import analyze, tagged, term, words
 from index.catalog import FACETS, Catalog
 from index.lexicon import QUERY_LANGS, ExpandedQuery
+from ingest.text import language_detector
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from index.kb import KnowledgeBase
 
 MODES = ("hybrid", "lexical", "dense")
@@ -71,17 +73,9 @@ class SearchResult:
         return asdict(self)
 
 
-@lru_cache(maxsize=1)
-def _query_detector():  # noqa: ANN202 - lingua's type
-    from lingua import IsoCode639_1, LanguageDetectorBuilder
-
-    codes = [getattr(IsoCode639_1, c.upper()) for c in QUERY_LANGS]
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_preloaded_language_models().build()
-
-
 def query_language(text: str, default: str = "en") -> str:
     """EN, FR or ES; short or ambiguous queries fall back to `default`."""
-    values = _query_detector().compute_language_confidence_values(text)
+    values = language_detector(QUERY_LANGS).compute_language_confidence_values(text)
     if not values or values[0].value < 0.6:
         return default
     return values[0].language.iso_code_639_1.name.lower()
@@ -147,8 +141,8 @@ class Searcher:
         cat = self.catalog
         lang = lang or query_language(text)
         query = self.kb.lexicon().expand(text, lang)
-        mask = cat.allowed_rows(filters or {})
-        self.passing = {d for d in cat.docs if cat.matches(d, filters)} if filters else None
+        self.passing = cat.passing(filters or {})
+        mask = cat.allowed_rows(self.passing)
         n = len(cat.chunk_ids)
         lex = np.zeros(n, dtype=np.float32)
         terms: set[str] = set()
@@ -226,17 +220,17 @@ class Searcher:
             else:
                 best[fam][2].extend(m for m in found_by[i] if m not in best[fam][2])
         ranked = list(best.items())
+        shown_doc = {fam: self._representative(fam, row, query.lang) for fam, (_, row, _) in ranked}
         facets = {name: {} for name in FACETS}
-        for fam, (_, row, _) in ranked:
-            for name, values in cat.facets[self._representative(fam, row, query.lang)].items():
+        for doc_id in shown_doc.values():
+            for name, values in cat.facets[doc_id].items():
                 for value in values:
                     facets[name][value] = facets[name].get(value, 0) + 1
         facets = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in facets.items()}
         shown = ranked if group_by else ranked[:k]
-        texts = self.kb.store.chunk_texts([self._row_for(fam, row, query.lang, doc_rows) for fam, (_, row, _) in shown])
-        hits = [
-            self._hit(fam, score, row, modes, query.lang, doc_rows, texts, terms) for fam, (score, row, modes) in shown
-        ]
+        chunk_of = {fam: self._chunk_for(shown_doc[fam], doc_rows) for fam, _ in shown}
+        texts = self.kb.store.chunk_texts(list(chunk_of.values()))
+        hits = [self._hit(fam, score, modes, texts[chunk_of[fam]], terms) for fam, (score, _, modes) in shown]
         groups = _group(hits, group_by, k) if group_by else None
         return SearchResult(
             query=query.text,
@@ -265,26 +259,13 @@ class Searcher:
                 return member
         return found
 
-    def _row_for(self, fam: str, row: int, lang: str, doc_rows: dict[str, int]) -> int:
-        doc_id = self._representative(fam, row, lang)
-        if doc_id in doc_rows:
-            return int(self.catalog.chunk_ids[doc_rows[doc_id]])
-        first = self.catalog.chunk_doc.index(doc_id)  # a translation with no matching chunk: its opening
-        return int(self.catalog.chunk_ids[first])
+    def _chunk_for(self, doc_id: str, doc_rows: dict[str, int]) -> int:
+        """Id of the document's best candidate chunk, or of its opening chunk (a translation nothing matched)."""
+        row = doc_rows[doc_id] if doc_id in doc_rows else self.catalog.chunk_doc.index(doc_id)
+        return int(self.catalog.chunk_ids[row])
 
-    def _hit(
-        self,
-        fam: str,
-        score: float,
-        row: int,
-        modes: list[str],
-        lang: str,
-        doc_rows: dict[str, int],
-        texts: dict,
-        terms: set[str],
-    ) -> Hit:
+    def _hit(self, fam: str, score: float, modes: list[str], chunk: sqlite3.Row, terms: set[str]) -> Hit:
         cat = self.catalog
-        chunk = texts[self._row_for(fam, row, lang, doc_rows)]
         doc = cat.docs[chunk["doc_id"]]
         snippet, spans = snippet_for(chunk["text"], chunk["lang"], terms)
         return Hit(
@@ -310,8 +291,7 @@ class Searcher:
 
 def snippet_for(text: str, lang: str | None, terms: set[str]) -> tuple[str, list[tuple[int, int]]]:
     """The window of the chunk with the most query terms, and the spans of those terms in it."""
-    prefix_ = f"{lang or 'xx'}:"
-    spans = [(m.start(), m.end()) for m in words(text) if prefix_ + (term(m.group(), lang) or "") in terms]
+    spans = [(m.start(), m.end()) for m in words(text) if tagged([term(m.group(), lang) or ""], lang)[0] in terms]
     if len(text) <= SNIPPET_CHARS:
         start, end = 0, len(text)
     else:

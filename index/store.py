@@ -332,14 +332,18 @@ class Store:
         """id, doc_id, lang and content hash of every chunk, in id order."""
         return self.conn.execute("SELECT id, doc_id, lang, content_hash FROM chunks ORDER BY id").fetchall()
 
+    def _rows_in(self, sql: str, values: list, *params: object) -> Iterator[sqlite3.Row]:
+        """Run `sql` (with `{marks}` for an IN list) over `values` in slices SQLite accepts."""
+        for start in range(0, len(values), 500):
+            part = values[start : start + 500]
+            yield from self.conn.execute(sql.format(marks=",".join("?" * len(part))), [*params, *part])
+
     def chunk_texts(self, ids: list[int]) -> dict[int, sqlite3.Row]:
-        out: dict[int, sqlite3.Row] = {}
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            for row in self.conn.execute(f"SELECT * FROM chunks WHERE id IN ({marks})", part):  # noqa: S608
-                out[row["id"]] = row
-        return out
+        return {row["id"]: row for row in self._rows_in("SELECT * FROM chunks WHERE id IN ({marks})", ids)}
+
+    def chunks_without_terms(self) -> list[int]:
+        sql = "SELECT id FROM chunks WHERE id NOT IN (SELECT chunk_id FROM chunk_terms) ORDER BY id"
+        return [r[0] for r in self.conn.execute(sql)]
 
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -362,19 +366,9 @@ class Store:
             )
 
     def cached_vectors(self, model: str, hashes: list[str], dim: int) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        for start in range(0, len(hashes), 500):
-            part = hashes[start : start + 500]
-            marks = ",".join("?" * len(part))
-            rows = self.conn.execute(
-                f"SELECT content_hash, vector FROM embeddings WHERE model=? AND content_hash IN ({marks})",  # noqa: S608
-                [model, *part],
-            )
-            for h, blob in rows:
-                vector = np.frombuffer(blob, dtype=np.float32)
-                if vector.size == dim:
-                    out[h] = vector
-        return out
+        sql = "SELECT content_hash, vector FROM embeddings WHERE model=? AND content_hash IN ({marks})"
+        vectors = {h: np.frombuffer(blob, dtype=np.float32) for h, blob in self._rows_in(sql, hashes, model)}
+        return {h: v for h, v in vectors.items() if v.size == dim}
 
     def put_vectors(self, model: str, hashes: list[str], vectors: np.ndarray) -> None:
         with self.transaction(content=False) as db:

@@ -43,11 +43,12 @@ def _control_ratio(text: str) -> float:
     return bad / len(text)
 
 
-@lru_cache(maxsize=1)
-def _detector():  # noqa: ANN202 - lingua's type
+@lru_cache(maxsize=4)
+def language_detector(languages: tuple[str, ...] = DETECTABLE):  # noqa: ANN201 - lingua's type
+    """A lingua detector over a closed set of ISO 639-1 codes (built once per set)."""
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-    codes = [getattr(IsoCode639_1, c.upper()) for c in DETECTABLE]
+    codes = [getattr(IsoCode639_1, c.upper()) for c in languages]
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_preloaded_language_models().build()
 
 
@@ -56,7 +57,7 @@ def detect_language(text: str) -> str | None:
     sample = text[:2000]
     if len(re.findall(r"\w+", sample)) < 3:
         return None
-    lang = _detector().detect_language_of(sample)
+    lang = language_detector().detect_language_of(sample)
     return lang.iso_code_639_1.name.lower() if lang is not None else None
 
 

@@ -137,10 +137,7 @@ def search(
     kb, _ = _open(home)
     try:
         result = kb.search(query, k=k, lang=lang, mode=mode, filters=filters or [], group_by=group_by)
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except (ModelUnavailableError, IndexMismatchError) as exc:
+    except (ValueError, ModelUnavailableError, IndexMismatchError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     if as_json:
