@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 HUMUS  := $(VENV)/bin/humus
 TORCH  := torch==2.13.0
 
-.PHONY: run setup dicts store test lint format bench eval clean
+.PHONY: run setup dicts zones store test lint format bench eval clean
 
 # Set-up: the venv, the pinned CPU torch *before* anything that depends on torch, then the project.
 # The stamp files make second runs skip installation unless pyproject.toml changed.
@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -q -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed dicts
+setup: $(VENV)/.installed dicts zones
 
 # Optional: Debian's FreeDict EN<->FR/ES dictionaries help translate queries. Installed where we may
 # (root with apt); elsewhere Humus translates with its glossary (and an imported AGROVOC) only.
@@ -33,6 +33,18 @@ dicts:
 	    apt-get install -y -q $(FREEDICT) >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && \
 	    apt-get install -y -q $(FREEDICT) >/dev/null 2>&1) || echo "FreeDict not installed (optional)"; \
 	  else echo "optional: sudo apt-get install $(FREEDICT)"; fi; fi
+
+# Optional: the IPCC climate-zone raster, for places given by coordinates and WOCAT records with
+# coordinates. Not shipped (CRU data terms); downloaded where the network allows.
+ZONE_RASTER ?= $(or $(HUMUS_ZONE_RASTER),corpus/zones/ipcc_climate_zones.tif)
+RASTER_URL  := https://raw.githubusercontent.com/colinahill/ipcc_climate_zones/main/data/ipcc_climate_zones.tif
+zones: $(VENV)/.installed
+	@if [ ! -s "$(ZONE_RASTER)" ]; then \
+	  if $(PY) -c "import socket, sys, urllib.request; socket.setdefaulttimeout(30); \
+	       urllib.request.urlretrieve(sys.argv[1], sys.argv[2])" "$(RASTER_URL)" "$(ZONE_RASTER).part" 2>/dev/null; \
+	  then mv "$(ZONE_RASTER).part" "$(ZONE_RASTER)" && echo "climate-zone raster saved to $(ZONE_RASTER)"; \
+	  else rm -f "$(ZONE_RASTER).part"; echo "optional: no network for the climate-zone raster; for places given by" \
+	       "coordinates, place a GeoTIFF of IPCC climate zones 1-12 at $(ZONE_RASTER) (from $(RASTER_URL))"; fi; fi
 
 # Build (or bring up to date) the store from corpus/: unchanged files are skipped by content hash.
 store: setup

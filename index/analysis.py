@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 import bm25s.stopwords as sw
 import Stemmer
@@ -56,6 +56,7 @@ def words(text: str) -> Iterator[re.Match[str]]:
     return WORD.finditer(text)
 
 
+@lru_cache(maxsize=1 << 17)
 def term(word: str, lang: str | None) -> str | None:
     """The index term of one word in a language, or None for a stop word or a one-letter word."""
     low = word.lower()
@@ -70,7 +71,8 @@ def analyze(text: str, lang: str | None) -> list[str]:
     return [t for m in words(text) if (t := term(m.group(), lang))]
 
 
-TERMS_VERSION = "2"  # bump when analysis changes: stored chunk terms are then recomputed
+TERMS_VERSION = "3"  # bump when analysis changes: stored chunk terms are then recomputed
+CONCEPT = "@"  # prefix of the language-neutral term of a glossary concept ("@cover_crops")
 
 
 def tagged(terms: list[str], lang: str | None) -> list[str]:

@@ -8,7 +8,9 @@ import numpy as np
 
 from index.store import Store, StoredDocument
 
-FACETS = ("doc_type", "language", "country", "climate_zone", "soil_class", "land_use", "category", "year")
+FACETS = (
+    "doc_type", "language", "country", "climate_zone", "soil_class", "land_use", "category", "practice", "year",
+)  # fmt: skip
 FILTER_ALIASES = {"type": "doc_type", "lang": "language", "zone": "climate_zone", "soil": "soil_class"}
 
 
@@ -29,8 +31,18 @@ def document_facets(doc: StoredDocument) -> dict[str, list[str]]:
         "soil_class": _listed(meta.get("soil_classes")),
         "land_use": _listed(meta.get("land_use")),
         "category": _listed(meta.get("category")) or _listed(meta.get("slm_group")),
+        "practice": [],
         "year": [doc.date[:4]] if doc.date else [],
     }
+
+
+def with_tags(facets: dict[str, list[str]], tags: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+    """A document's own facets plus its derived tags (see index/tags.py)."""
+    for facet, value, _ in tags:
+        values = facets.setdefault(facet, [])
+        if value not in values:
+            values.append(value)
+    return facets
 
 
 def family_of(doc: StoredDocument) -> str:
@@ -63,10 +75,11 @@ class Catalog:
             members.setdefault(fam, []).append(doc_id)
         rows = store.chunk_table() if rows is None else rows
         ids = np.array([r["id"] for r in rows], dtype=np.int64)
+        tags = store.doc_tags()
         return cls(
             generation=generation,
             docs=docs,
-            facets={d.id: document_facets(d) for d in docs.values()},
+            facets={d.id: with_tags(document_facets(d), tags.get(d.id, [])) for d in docs.values()},
             family=family,
             members=members,
             chunk_ids=ids,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import uuid
 from collections import OrderedDict
@@ -12,16 +13,20 @@ from pathlib import Path
 
 import numpy as np
 
-from index.analysis import TERMS_VERSION, analyze, tagged
+from index.analysis import CONCEPT, TERMS_VERSION, analyze, tagged
 from index.catalog import Catalog, parse_filters
 from index.embedder import Embedder, load_embedder
+from index.gaps import GapMatrix, gap_matrix
 from index.lexical import LexicalIndex
 from index.lexicon import Lexicon, build_lexicon, read_thesaurus_csv
 from index.models import resolve_model_dir
 from index.search import Searcher, SearchResult
 from index.store import Store
+from index.tags import document_tags, practice_of
 from index.vectors import VectorIndex
+from index.zones import Conditions, Place
 from ingest.chunking import ChunkSpec, spec_for_model
+from ingest.glossary import Concept, load_glossary
 from ingest.pipeline import collect_files, file_hash, parse_file, read_file
 from ingest.records import Document, ParseError
 
@@ -76,6 +81,7 @@ class IndexConfig:
     nprobe: int = 16
     glossary: Path | None = None
     freedict_dir: Path | None = Path("/usr/share/dictd")
+    zone_raster: Path | None = None  # GeoTIFF of IPCC climate zones, for documents and places with coordinates
 
 
 VECTOR_DIR = "vectors"
@@ -95,6 +101,7 @@ class KnowledgeBase:
         self._vectors: VectorIndex | None = None
         self._lexical: tuple[int, LexicalIndex] | None = None
         self._lexicon: Lexicon | None = None
+        self._tagger: Lexicon | None = None
         self._catalog: Catalog | None = None
         self._results: OrderedDict[tuple, SearchResult] = OrderedDict()  # repeated queries
 
@@ -226,18 +233,37 @@ class KnowledgeBase:
             self._lexicon = build_lexicon(self.config.glossary, self.store.thesaurus(), self.config.freedict_dir)
         return self._lexicon
 
+    def tagger(self) -> Lexicon:
+        """The glossary alone: which concepts a text names (the lexicon adds AGROVOC and FreeDict for queries)."""
+        if self._tagger is None:
+            self._tagger = build_lexicon(self.config.glossary, [], None)
+        return self._tagger
+
+    def terms_of(self, text: str, lang: str | None) -> list[str]:
+        """Index terms of a chunk: its words, tagged with its language, and the glossary concepts it names."""
+        return tagged(analyze(text, lang), lang) + [CONCEPT + c for c in self.tagger().mentions(text, lang)]
+
+    def _terms_version(self) -> str:
+        """Analysis version plus the glossary's digest: editing the glossary re-tags every chunk."""
+        glossary = self.config.glossary
+        digest = hashlib.sha256(glossary.read_bytes()).hexdigest()[:12] if glossary and glossary.exists() else "-"
+        return f"{TERMS_VERSION}:{digest}"
+
     def sync(self, progress: Progress = lambda items: items) -> dict[str, int]:
         """Bring the lexical terms and the vector index in line with the store; embeds only new content."""
         rows = self.store.chunk_table()
         catalog = Catalog.load(self.store, rows)
-        if self.store.meta("terms_version") != TERMS_VERSION:
-            self.store.reset_chunk_terms(TERMS_VERSION)
+        version = self._terms_version()
+        if self.store.meta("terms_version") != version:
+            self.store.reset_chunk_terms(version)
         new_terms = self.store.chunks_without_terms()
         if new_terms:
             texts = self.store.chunk_texts(new_terms)
-            self.store.put_chunk_terms(
-                [(i, tagged(analyze(texts[i]["text"], texts[i]["lang"]), texts[i]["lang"])) for i in new_terms]
-            )
+            self.store.put_chunk_terms([(i, self.terms_of(texts[i]["text"], texts[i]["lang"])) for i in new_terms])
+            self._lexical = None
+        tagged_docs = self._sync_tags()
+        if tagged_docs:
+            catalog = Catalog.load(self.store, rows)
         vectors, manifest = self._vectors, {}
         if vectors is None:
             vectors, manifest = self._load_vectors()
@@ -250,6 +276,36 @@ class KnowledgeBase:
                 vectors.save(self.home / VECTOR_DIR, generation=catalog.generation)
         self._vectors, self._catalog = vectors, catalog
         return stats
+
+    def _sync_tags(self) -> int:
+        """Tag documents not tagged yet (all of them when the glossary, the analysis or the raster changed)."""
+        raster = self.config.zone_raster
+        version = f"{self._terms_version()}:{int(bool(raster and raster.exists()))}"
+        if self.store.meta("tags_version") != version:
+            self.store.reset_doc_tags(version)
+        todo = self.store.documents_without_tags()
+        if not todo:
+            return 0
+        docs = {d.id: d for d in self.store.documents()}
+        categories: dict[str, list[str]] = {}
+        for d in docs.values():
+            if (pid := practice_of(d)) and pid not in categories:
+                value = d.metadata.get("category") or []
+                categories[pid] = [str(c) for c in (value if isinstance(value, list) else [value])]
+        concepts = {c.id: c for c in self.glossary_concepts()}
+        mentions = self.store.concept_mentions(todo)
+        self.store.put_doc_tags(
+            {d: document_tags(docs[d], mentions[d], concepts, categories, raster) for d in todo if d in docs}
+        )
+        return len(todo)
+
+    def gaps(self, by: str = "climate_zone") -> GapMatrix:
+        """Evidence per practice category × zone (or soil class, land use), and the gaps in it."""
+        return gap_matrix(self.catalog(), by)
+
+    def glossary_concepts(self) -> list[Concept]:
+        glossary = self.config.glossary
+        return load_glossary(glossary) if glossary and glossary.exists() else []
 
     def _sync_vectors(self, vectors: VectorIndex, rows: list, progress: Progress) -> dict[str, int]:
         wanted = {int(r["id"]): r["content_hash"] for r in rows}
@@ -303,9 +359,16 @@ class KnowledgeBase:
         mode: str = "hybrid",
         filters: list[str] | dict[str, list[str]] | None = None,
         group_by: str | None = None,
+        conditions: Conditions | None = None,
     ) -> SearchResult:
-        """Search the knowledge base; filters are `key=value` strings or a mapping of lists."""
+        """Search the knowledge base; filters are `key=value` strings or a mapping of lists.
+
+        With `conditions` (a place: climate figures, a zone, a soil or coordinates) the most relevant results
+        are ordered by how well their documented zones fit the place; unsuited practices are set apart.
+        Raises ValueError (ZoneError) for bad filters or conditions.
+        """
         parsed = parse_filters(filters or [])
+        place = Place.of(conditions, self.config.zone_raster) if conditions else None
         catalog = self.catalog()
         key = (
             catalog.generation,
@@ -315,11 +378,14 @@ class KnowledgeBase:
             mode,
             tuple(sorted((f, tuple(sorted(v))) for f, v in parsed.items())),
             group_by,
+            repr(conditions),
         )
         if key in self._results:
             self._results.move_to_end(key)
             return self._results[key]
-        result = Searcher(self, catalog).search(query, k=k, lang=lang, mode=mode, filters=parsed, group_by=group_by)
+        result = Searcher(self, catalog).search(
+            query, k=k, lang=lang, mode=mode, filters=parsed, group_by=group_by, place=place
+        )
         self._results[key] = result
         if len(self._results) > RESULT_CACHE:
             self._results.popitem(last=False)

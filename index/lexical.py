@@ -9,6 +9,9 @@ from __future__ import annotations
 import bm25s
 import numpy as np
 
+# Anserini's defaults for passage retrieval; on eval/ they beat bm25s' (1.5, 0.75) on every XQuAD slice.
+K1, B = 0.9, 0.4
+
 
 class LexicalIndex:
     """BM25 scores for all chunks at once, so term groups can be combined (max within, sum across)."""
@@ -18,7 +21,7 @@ class LexicalIndex:
         self.size = len(ids)
         self._bm25: bm25s.BM25 | None = None
         if self.size and any(terms):
-            self._bm25 = bm25s.BM25()
+            self._bm25 = bm25s.BM25(k1=K1, b=B)
             # a sentinel term keeps chunks with no terms (numbers only, say) in their position
             self._bm25.index([t or ["\x00"] for t in terms], show_progress=False)
             self._vocab = self._bm25.vocab_dict

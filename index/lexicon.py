@@ -20,7 +20,8 @@ from ingest.glossary import load_glossary
 QUERY_LANGS = ("en", "fr", "es")
 MAX_PHRASE = 5
 MAX_ALTERNATIVES = 4  # per group and language: more dilutes the query
-SOURCE_PRIORITY = {"glossary": 0, "agrovoc": 1, "freedict": 2}
+SOURCE_PRIORITY = {"glossary": 0, "countries": 1, "agrovoc": 2, "freedict": 3}
+COUNTRY = "country:"  # concept id prefix of a country (ISO 3166 alpha-2)
 
 # Regular suffix correspondences between Romance words and their English cognates
 # ("interceptions" <- "intercepciones", "humidity" <- "humidité"); used only for words no dictionary knows.
@@ -37,6 +38,7 @@ COGNATES = {
 class TermGroup:
     source: str  # the query words, as typed
     alternatives: list[tuple[str, str]] = field(default_factory=list)  # (language, text), source first
+    concepts: list[str] = field(default_factory=list)  # glossary concepts the words name
 
     def in_lang(self, lang: str) -> list[str]:
         return [text for code, text in self.alternatives if code == lang]
@@ -73,20 +75,20 @@ class Lexicon:
     """Concepts with labels in several languages, looked up by phrase."""
 
     def __init__(self) -> None:
-        self._concepts: list[tuple[int, dict[str, list[str]]]] = []  # (priority, lang -> labels)
+        self._concepts: list[tuple[int, dict[str, list[str]], str | None]] = []  # (priority, labels, concept id)
         self._phrases: dict[tuple[str, tuple[str, ...]], list[int]] = {}
         self.sizes: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._concepts)
 
-    def add(self, source: str, labels: dict[str, list[str]]) -> None:
+    def add(self, source: str, labels: dict[str, list[str]], concept: str | None = None) -> None:
         labels = {lang: [c for t in terms if (c := _clean(t))] for lang, terms in labels.items()}
         labels = {lang: terms for lang, terms in labels.items() if terms}
         if len(labels) < 2:
             return  # a concept in one language translates nothing
         index = len(self._concepts)
-        self._concepts.append((SOURCE_PRIORITY.get(source, 9), labels))
+        self._concepts.append((SOURCE_PRIORITY.get(source, 9), labels, concept))
         self.sizes[source] = self.sizes.get(source, 0) + 1
         for lang, terms in labels.items():
             for text in terms:
@@ -96,13 +98,34 @@ class Lexicon:
 
     def lookup(self, words_: tuple[str, ...], lang: str) -> dict[str, list[str]]:
         """Labels per language of every concept with this phrase; best sources first."""
-        hits = sorted(self._phrases.get((lang, words_), ()), key=lambda i: self._concepts[i][0])
         out: dict[str, list[str]] = {}
-        for i in hits:
+        for i in self._hits(words_, lang):
             for code, terms in self._concepts[i][1].items():
                 bucket = out.setdefault(code, [])
                 bucket.extend(t for t in terms if t not in bucket)
         return out
+
+    def _hits(self, words_: tuple[str, ...], lang: str) -> list[int]:
+        return sorted(self._phrases.get((lang, words_), ()), key=lambda i: self._concepts[i][0])
+
+    def concept_ids(self, words_: tuple[str, ...], lang: str) -> list[str]:
+        return [c for i in self._hits(words_, lang) if (c := self._concepts[i][2])]
+
+    def mentions(self, text: str, lang: str | None) -> list[str]:
+        """Glossary concepts named in a text, longest phrase first at each position (one entry per mention)."""
+        if lang not in QUERY_LANGS:
+            return []
+        keys = [term(m.group(), lang) or fold(m.group()) for m in words(text)]
+        found: list[str] = []
+        i = 0
+        while i < len(keys):
+            for n in range(min(MAX_PHRASE, len(keys) - i), 0, -1):
+                ids = self.concept_ids(tuple(keys[i : i + n]), lang)
+                if ids:
+                    found.extend(ids)
+                    break
+            i += n
+        return found
 
     def expand(self, text: str, lang: str) -> ExpandedQuery:
         """Cut a query into term groups and add what each means in the other query languages."""
@@ -120,7 +143,7 @@ class Lexicon:
             i += n
             if n == 1 and (source.lower() in stop or len(source) < 2):
                 continue
-            group = TermGroup(source, [(lang, source)])
+            group = TermGroup(source, [(lang, source)], self.concept_ids(tuple(keys[i - n : i]), lang))
             for code in QUERY_LANGS:
                 if code == lang:
                     continue
@@ -143,9 +166,26 @@ def _cognates(word: str, lang: str) -> list[str]:
 # --- sources ------------------------------------------------------------------------------
 
 
-def glossary_concepts(path: Path) -> Iterator[dict[str, list[str]]]:
+def glossary_concepts(path: Path) -> Iterator[tuple[str, dict[str, list[str]]]]:
     for concept in load_glossary(path):
-        yield {lang: concept.terms(lang) for lang in QUERY_LANGS}
+        yield concept.id, {lang: concept.terms(lang) for lang in QUERY_LANGS}
+
+
+def country_concepts() -> Iterator[tuple[str, dict[str, list[str]]]]:
+    """Country names in EN/FR/ES from pycountry's ISO 3166 data and its translations."""
+    import gettext
+
+    import pycountry
+
+    translators = {
+        lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+        for lang in ("fr", "es")
+    }
+    for country in pycountry.countries:
+        names = [getattr(country, "common_name", None), country.name, getattr(country, "official_name", None)]
+        names = [n for n in dict.fromkeys(names) if n and "," not in n]
+        labels = {"en": names} | {lang: [t.gettext(n) for n in names] for lang, t in translators.items()}
+        yield COUNTRY + country.alpha_2, labels
 
 
 THESAURUS_COLUMNS = ("label_en", "label_fr", "label_es")
@@ -204,8 +244,10 @@ def build_lexicon(
 ) -> Lexicon:
     lexicon = Lexicon()
     if glossary is not None and glossary.exists():
-        for labels in glossary_concepts(glossary):
-            lexicon.add("glossary", labels)
+        for concept_id, labels in glossary_concepts(glossary):
+            lexicon.add("glossary", labels, concept_id)
+    for concept_id, labels in country_concepts():
+        lexicon.add("countries", labels, concept_id)
     for labels in thesauri:
         lexicon.add("agrovoc", labels)
     if freedict_dir is not None and freedict_dir.is_dir():

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.analysis import analyze, tagged, term, words
+from index.analysis import CONCEPT, analyze, tagged, term, words
 from index.catalog import FACETS, Catalog
 from index.lexicon import QUERY_LANGS, ExpandedQuery
 from ingest.text import language_detector
@@ -16,14 +16,18 @@ if TYPE_CHECKING:
     import sqlite3
 
     from index.kb import KnowledgeBase
+    from index.zones import Place
 
 MODES = ("hybrid", "lexical", "dense")
 GROUPINGS = ("zone", *FACETS)
 POOL = 200  # chunks taken from each mode before fusion
-# Dense evidence counts less where the model reads a language it was not trained on (tuned on eval/, see
-# eval/RESULTS.md): for a chunk in such a language, and for a query in one (searched through its gloss).
+PLACE_DEPTH = 5  # with conditions, the k*PLACE_DEPTH most relevant results are ordered by how they fit
+# Weights of the z-scored dense scores against the z-scored BM25 scores (tuned on eval/, see eval/RESULTS.md):
+# dense counts 0.6 as much as lexical, and less again where the model reads a language it was not trained
+# on: for a chunk in such a language, and for a query in one (searched through its English gloss).
+DENSE_WEIGHT = 0.6
 FOREIGN_CHUNK_WEIGHT = 0.5
-FOREIGN_QUERY_WEIGHT = 0.5
+FOREIGN_QUERY_WEIGHT = 0.25
 SNIPPET_CHARS = 260
 
 
@@ -46,6 +50,8 @@ class Hit:
     also_in: list[str] = field(default_factory=list)  # other languages or renderings of the same thing
     facets: dict[str, list[str]] = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    match: str | None = None  # with conditions: how the hit's zones fit them (index.zones.MATCH_LABELS)
+    unsuited: str | None = None  # with conditions: why the practice is not recommended there
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +74,8 @@ class SearchResult:
     total: int  # documents in the candidate set (what the facets count)
     expansions: dict[str, list[str]] = field(default_factory=dict)  # language -> translated terms used
     groups: list[Group] | None = None
+    conditions: dict | None = None  # the place searched for: its zone and soil, and how they were found
+    not_recommended: list[Hit] = field(default_factory=list)  # relevant, but marked unsuited for the place
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -106,6 +114,8 @@ class Searcher:
             # and a wrongly guessed query language costs nothing
             bags = {tuple(tagged(analyze(group.source, lang), lang)) for lang in langs}
             bags |= {tuple(tagged(analyze(text, lang), lang)) for lang, text in group.alternatives[1:]}
+            if group.concepts:  # the glossary concepts named, whatever the language of the chunk
+                bags.add(tuple(CONCEPT + c for c in group.concepts))
             bags.discard(())
             if not bags:
                 continue
@@ -133,6 +143,7 @@ class Searcher:
         mode: str = "hybrid",
         filters: dict[str, set[str]] | None = None,
         group_by: str | None = None,
+        place: Place | None = None,
     ) -> SearchResult:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -168,7 +179,7 @@ class Searcher:
             rows.update(dense)
         order = np.array(sorted(rows), dtype=np.int64)
         final, found_by = self._fuse(order, lex, dense, qvecs, mode, lang)
-        return self._assemble(query, mode, order, final, found_by, terms, k, group_by)
+        return self._assemble(query, mode, order, final, found_by, terms, k, group_by, place)
 
     def _fuse(
         self, rows: np.ndarray, lex: np.ndarray, dense: dict[int, float], qvecs: np.ndarray | None, mode: str, lang: str
@@ -192,7 +203,7 @@ class Searcher:
         )
         if not embedder.handles(lang):
             weight *= FOREIGN_QUERY_WEIGHT
-        return _zscore(lex[rows]) + weight * _zscore(dense_scores), found_by
+        return _zscore(lex[rows]) + DENSE_WEIGHT * weight * _zscore(dense_scores), found_by
 
     # --- from chunks to hits ---------------------------------------------------------------
 
@@ -206,6 +217,7 @@ class Searcher:
         terms: set[str],
         k: int,
         group_by: str | None,
+        place: Place | None = None,
     ) -> SearchResult:
         cat = self.catalog
         best: dict[str, tuple[float, int, list[str]]] = {}  # family -> (score, row, modes)
@@ -227,10 +239,21 @@ class Searcher:
                 for value in values:
                     facets[name][value] = facets[name].get(value, 0) + 1
         facets = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in facets.items()}
+        fits: dict[str, tuple[str | None, str | None]] = {}
+        if place is not None:
+            head = ranked[: k * PLACE_DEPTH]
+            fits = {fam: place.fit(cat.facets[shown_doc[fam]], cat.docs[shown_doc[fam]].metadata) for fam, _ in head}
+            head.sort(key=lambda item: (fits[item[0]][1] is not None, place.rank(fits[item[0]][0])))
+            ranked[: len(head)] = head
+        unsuited = [item for item in ranked if fits.get(item[0], (None, None))[1]]
+        ranked = [item for item in ranked if not fits.get(item[0], (None, None))[1]]
         shown = ranked if group_by else ranked[:k]
-        chunk_of = {fam: self._chunk_for(shown_doc[fam], doc_rows) for fam, _ in shown}
+        chunk_of = {fam: self._chunk_for(shown_doc[fam], doc_rows) for fam, _ in [*shown, *unsuited[:k]]}
         texts = self.kb.store.chunk_texts(list(chunk_of.values()))
         hits = [self._hit(fam, score, modes, texts[chunk_of[fam]], terms) for fam, (score, _, modes) in shown]
+        rejected = [self._hit(f, score, modes, texts[chunk_of[f]], terms) for f, (score, _, modes) in unsuited[:k]]
+        for hit in [*hits, *rejected]:
+            hit.match, hit.unsuited = fits.get(hit.family, (None, None))
         groups = _group(hits, group_by, k) if group_by else None
         return SearchResult(
             query=query.text,
@@ -243,6 +266,8 @@ class Searcher:
                 code: [t for g in query.groups for t in g.in_lang(code)] for code in QUERY_LANGS if code != query.lang
             },
             groups=groups,
+            conditions=place.describe() if place else None,
+            not_recommended=rejected,
         )
 
     def _representative(self, fam: str, row: int, lang: str) -> str:
@@ -291,7 +316,9 @@ class Searcher:
 
 def snippet_for(text: str, lang: str | None, terms: set[str]) -> tuple[str, list[tuple[int, int]]]:
     """The window of the chunk with the most query terms, and the spans of those terms in it."""
-    spans = [(m.start(), m.end()) for m in words(text) if tagged([term(m.group(), lang) or ""], lang)[0] in terms]
+    prefix = tagged([""], lang)[0]
+    wanted = {t[len(prefix) :] for t in terms if t.startswith(prefix)}
+    spans = [(m.start(), m.end()) for m in words(text) if term(m.group(), lang) in wanted]
     if len(text) <= SNIPPET_CHARS:
         start, end = 0, len(text)
     else:

@@ -67,6 +67,13 @@ CREATE TABLE IF NOT EXISTS chunk_terms (
     chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
     terms TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS doc_tags (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    facet TEXT NOT NULL,
+    value TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    PRIMARY KEY (doc_id, facet, value)
+);
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL,
     content_hash TEXT NOT NULL,
@@ -341,6 +348,9 @@ class Store:
     def chunk_texts(self, ids: list[int]) -> dict[int, sqlite3.Row]:
         return {row["id"]: row for row in self._rows_in("SELECT * FROM chunks WHERE id IN ({marks})", ids)}
 
+    def doc_chunks(self, doc_id: str) -> list[sqlite3.Row]:
+        return self.conn.execute("SELECT * FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,)).fetchall()
+
     def chunks_without_terms(self) -> list[int]:
         sql = "SELECT id FROM chunks WHERE id NOT IN (SELECT chunk_id FROM chunk_terms) ORDER BY id"
         return [r[0] for r in self.conn.execute(sql)]
@@ -354,6 +364,44 @@ class Store:
         with self.transaction(content=False) as db:
             db.execute("DELETE FROM chunk_terms")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('terms_version', ?)", (version,))
+
+    def reset_doc_tags(self, version: str) -> None:
+        """Forget derived document tags (the tagging changed); they are recomputed."""
+        with self.transaction(content=False) as db:
+            db.execute("DELETE FROM doc_tags")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('tags_version', ?)", (version,))
+
+    def documents_without_tags(self) -> list[str]:
+        sql = "SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM doc_tags) ORDER BY id"
+        return [r[0] for r in self.conn.execute(sql)]
+
+    def put_doc_tags(self, tags: dict[str, list[tuple[str, str, str]]]) -> None:
+        """(facet, value, basis) per document; a document with no tag gets a `-` row so it is not redone."""
+        rows = [(d, f, v, b) for d, items in tags.items() for f, v, b in (items or [("-", "-", "-")])]
+        with self.transaction(content=False) as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO doc_tags SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM documents WHERE id=?)",
+                [(*r, r[0]) for r in rows],
+            )
+
+    def doc_tags(self) -> dict[str, list[tuple[str, str, str]]]:
+        out: dict[str, list[tuple[str, str, str]]] = {}
+        for r in self.conn.execute("SELECT doc_id, facet, value, basis FROM doc_tags WHERE facet != '-'"):
+            out.setdefault(r[0], []).append((r[1], r[2], r[3]))
+        return out
+
+    def concept_mentions(self, doc_ids: list[str]) -> dict[str, dict[str, int]]:
+        """How often each glossary concept (`@id` terms) occurs in each document's chunks."""
+        out: dict[str, dict[str, int]] = {d: {} for d in doc_ids}
+        sql = (
+            "SELECT c.doc_id, t.terms FROM chunks c JOIN chunk_terms t ON t.chunk_id = c.id WHERE c.doc_id IN ({marks})"
+        )
+        for row in self._rows_in(sql, doc_ids):
+            counts = out[row[0]]
+            for t in row[1].split():
+                if t.startswith("@"):
+                    counts[t[1:]] = counts.get(t[1:], 0) + 1
+        return out
 
     def chunk_terms(self) -> dict[int, list[str]]:
         return {r[0]: r[1].split() for r in self.conn.execute("SELECT chunk_id, terms FROM chunk_terms")}

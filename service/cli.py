@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 from tqdm import tqdm
 
+from index.gaps import draw_heatmap
 from index.kb import FileResult, KnowledgeBase
 from index.models import ModelUnavailableError
 from index.store import StoreError
 from index.vectors import IndexMismatchError
-from service.render import render_result
+from index.zones import Conditions, ZoneError, classify
+from service.render import render_gaps, render_result, render_zone
 from service.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -126,17 +128,31 @@ def search(
         typer.Option(
             "--filter",
             help="key=value (doc_type, language, country, climate_zone, soil_class, "
-            "land_use, category, year); repeat a key for OR, different keys combine with AND.",
+            "land_use, category, practice, year); repeat a key for OR, different keys combine with AND.",
         ),
     ] = None,
     group_by: Annotated[str | None, typer.Option("--group-by", help="zone or a facet name.")] = None,
+    conditions: Annotated[
+        str | None,
+        typer.Option(help="Your place: mat=27,map=600,soil=Arenosols (also pet, aridity, elevation, sand, clay)."),
+    ] = None,
+    zone: Annotated[str | None, typer.Option("--zone", help="Your IPCC climate zone id.")] = None,
+    soil: Annotated[str | None, typer.Option("--soil", help="Your soil: WRB group, USDA order or class.")] = None,
+    lat: Annotated[float | None, typer.Option(help="Your latitude (zone from the raster).")] = None,
+    lon: Annotated[float | None, typer.Option(help="Your longitude.")] = None,
     home: HomeOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Search the knowledge base."""
+    """Search the knowledge base; with a place, practices documented for comparable zones come first."""
     kb, _ = _open(home)
     try:
-        result = kb.search(query, k=k, lang=lang, mode=mode, filters=filters or [], group_by=group_by)
+        place = Conditions.parse(conditions or "")
+        for name, value in (("zone", zone), ("soil", soil), ("lat", lat), ("lon", lon)):
+            if value is not None:
+                setattr(place, name, value)
+        result = kb.search(
+            query, k=k, lang=lang, mode=mode, filters=filters or [], group_by=group_by, conditions=place or None
+        )
     except (ValueError, ModelUnavailableError, IndexMismatchError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -144,6 +160,69 @@ def search(
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         typer.echo(render_result(result))
+    kb.close()
+
+
+@app.command()
+def zone(
+    mat: Annotated[float | None, typer.Option(help="Mean annual temperature, °C.")] = None,
+    map_: Annotated[float | None, typer.Option("--map", help="Mean annual precipitation, mm.")] = None,
+    elevation: Annotated[float | None, typer.Option(help="Elevation, m.")] = None,
+    pet: Annotated[float | None, typer.Option(help="Mean annual potential evapotranspiration, mm.")] = None,
+    aridity: Annotated[float | None, typer.Option(help="Aridity index MAP/PET (instead of --pet).")] = None,
+    frost_days: Annotated[float | None, typer.Option(help="Frost days a year.")] = None,
+    warmest_month: Annotated[float | None, typer.Option(help="Mean temperature of the warmest month, °C.")] = None,
+    lat: Annotated[float | None, typer.Option(help="Latitude (reads the climate-zone raster).")] = None,
+    lon: Annotated[float | None, typer.Option(help="Longitude.")] = None,
+    soil: Annotated[str | None, typer.Option(help="WRB reference soil group, USDA order or IPCC class.")] = None,
+    sand: Annotated[float | None, typer.Option(help="Sand, %.")] = None,
+    clay: Annotated[float | None, typer.Option(help="Clay, %.")] = None,
+    lang: Annotated[str, typer.Option(help="Language of the zone names: en, fr or es.")] = "en",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The IPCC climate zone, soil class and WOCAT zone of a place, with the rules that decided them."""
+    conditions = Conditions(
+        mat=mat, map=map_, elevation=elevation, pet=pet, aridity=aridity, frost_days=frost_days,
+        warmest_month=warmest_month, lat=lat, lon=lon, soil=soil, sand=sand, clay=clay,
+    )  # fmt: skip
+    if not conditions:
+        typer.echo("error: give climate figures (--mat, --map, ...), --lat/--lon, or a soil", err=True)
+        raise typer.Exit(2)
+    try:
+        result = classify(conditions, get_settings().zone_raster)
+    except ZoneError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_zone(result, lang))
+
+
+@app.command()
+def gaps(
+    by: Annotated[str, typer.Option("--by", help="climate_zone, soil_class or land_use.")] = "climate_zone",
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the matrix as CSV.")] = None,
+    png_path: Annotated[Path | None, typer.Option("--png", help="Draw the heatmap (PNG).")] = None,
+    lang: Annotated[str, typer.Option(help="Language of the zone names in the heatmap.")] = "en",
+    home: HomeOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Research gaps: evidence per practice category × zone, with the empty and thin cells ranked."""
+    kb, _ = _open(home)
+    try:
+        matrix = kb.gaps(by)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if csv_path:
+        csv_path.write_text(matrix.to_csv(), encoding="utf-8")
+    if png_path:
+        draw_heatmap(matrix, png_path, lang)
+    if as_json:
+        typer.echo(json.dumps(matrix.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_gaps(matrix))
     kb.close()
 
 

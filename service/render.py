@@ -6,7 +6,9 @@ import textwrap
 
 import typer
 
+from index.gaps import GapMatrix
 from index.search import Hit, SearchResult
+from index.zones import MATCH_LABELS, Classification, zones
 
 
 def _highlight(hit: Hit) -> str:
@@ -32,11 +34,20 @@ def render_hit(rank: int, hit: Hit) -> str:
         f"{rank:>2}. {typer.style(hit.title, bold=True)}  [{_where(hit)}]  {hit.score:.2f} ({'+'.join(hit.found_by)})"
     )
     body = textwrap.fill(_highlight(hit), width=100, initial_indent="    ", subsequent_indent="    ")
-    return f"{head}\n    {hit.doc_id}  {hit.path}\n{body}"
+    fit = ""
+    if hit.unsuited:
+        fit = "\n    " + typer.style(f"not recommended here: {hit.unsuited}", fg="red")
+    elif hit.match:
+        fit = "\n    " + typer.style(MATCH_LABELS[hit.match], fg="green")
+    return f"{head}\n    {hit.doc_id}  {hit.path}{fit}\n{body}"
 
 
 def render_result(result: SearchResult) -> str:
     lines = [f"{len(result.hits)} of {result.total} documents · query in {result.lang} · {result.mode}"]
+    if result.conditions is not None:
+        c = result.conditions
+        zone = c["climate_zone"] or " or ".join(c["candidates"]) or "any zone"
+        lines.append(f"for your place: {zone} × {c['soil_class'] or 'any soil'}")
     used = {lang: terms[:6] for lang, terms in result.expansions.items() if terms}
     if used:
         lines.append("translated: " + "; ".join(f"{lang}: {', '.join(t)}" for lang, t in used.items()))
@@ -46,6 +57,50 @@ def render_result(result: SearchResult) -> str:
             lines += [render_hit(i, h) for i, h in enumerate(group.hits, 1)]
     else:
         lines += ["", *(render_hit(i, h) for i, h in enumerate(result.hits, 1))]
+    if result.not_recommended:
+        lines.append("\nnot recommended for your place:")
+        lines += [f"  - {h.title}: {h.unsuited}" for h in result.not_recommended]
     top = {name: list(counts.items())[:5] for name, counts in result.facets.items() if counts}
     lines.append("\nfacets: " + " | ".join(f"{n}: " + ", ".join(f"{v} {c}" for v, c in vs) for n, vs in top.items()))
+    return "\n".join(lines)
+
+
+def render_zone(result: Classification, lang: str = "en") -> str:
+    z = zones()
+
+    def name(key: str) -> str:
+        return f"{z.names(key).get(lang) or key} ({key})"
+
+    lines = []
+    if result.climate_zone:
+        lines.append(f"climate zone  {name(result.climate_zone)}  [{result.source}]")
+    elif result.candidates:
+        lines.append(f"climate zone  undecided: {' or '.join(name(c) for c in result.candidates)}")
+        lines.append(f"              give {' and '.join(result.missing)} to decide")
+    else:
+        lines.append("climate zone  unknown")
+    lines.append(
+        f"soil class    {name(result.soil_class) if result.soil_class else 'unknown (give --soil or --sand/--clay)'}"
+    )
+    if result.wocat:
+        lines.append(f"WOCAT zone    {' / '.join(name(w) for w in result.wocat)}  ({result.wocat_basis})")
+    lines.append("rules:")
+    lines += [f"  {line}" for line in result.trace + result.soil_trace]
+    return "\n".join(lines)
+
+
+def render_gaps(matrix: GapMatrix, shown: int = 25) -> str:
+    """The matrix (evidence per cell; '.' for none) and the gaps, plausible ones first."""
+    width = max(len(c) for c in matrix.categories) if matrix.categories else 10
+    heads = [c[:7] for c in matrix.columns]
+    lines = [f"evidence per category × {matrix.by} (practice sheets + WOCAT records + documents)", ""]
+    lines.append(" " * width + "  " + " ".join(f"{h:>7}" for h in heads))
+    for cat in matrix.categories:
+        row = [matrix.cell(cat, col).evidence for col in matrix.columns]
+        lines.append(f"{cat:<{width}}  " + " ".join(f"{v or '.':>7}" for v in row))
+    plausible = [g for g in matrix.gaps if g.plausible]
+    lines += ["", f"{len(matrix.gaps)} empty or thin cells, {len(plausible)} plausible; the first {shown}:"]
+    for g in matrix.gaps[:shown]:
+        mark = "plausible" if g.plausible else "unlikely "
+        lines.append(f"  {mark} {g.category} × {g.column}: {g.evidence} item(s); {g.why}")
     return "\n".join(lines)

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     freedict_dir: Path = Field(
         Path("/usr/share/dictd"), description="Folder of Debian FreeDict dictionaries, used where installed."
     )
+    zone_raster: Path = Field(
+        Path("corpus/zones/ipcc_climate_zones.tif"),
+        description="GeoTIFF of IPCC climate zones 1-12 for places given by coordinates; `make zones` fetches it.",
+    )
 
     @property
     def max_file_bytes(self) -> int:
@@ -63,6 +67,7 @@ class Settings(BaseSettings):
             nprobe=self.nprobe,
             glossary=self.glossary,
             freedict_dir=self.freedict_dir,
+            zone_raster=self.zone_raster,
         )
 
 

@@ -11,6 +11,7 @@ SHARED = ROOT.parent / "shared"
 FIXTURES = SHARED / "fixtures"
 SEEDS = SHARED / "seeds"
 WOCAT = SHARED / "wocat"
+RASTER = SHARED / "zones" / "ipcc_climate_zones_0p5deg.tif"
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +29,11 @@ def shared_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 def corpus_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     """The shipped corpus plus the seeds and WOCAT records, embedded and indexed, with the project glossary."""
     home = tmp_path_factory.mktemp("corpus-home")
-    kb = KnowledgeBase.open(home, glossary=ROOT / "corpus" / "glossary" / "glossary.csv")
+    kb = KnowledgeBase.open(
+        home,
+        glossary=ROOT / "corpus" / "glossary" / "glossary.csv",
+        zone_raster=RASTER if RASTER.exists() else None,
+    )
     report = kb.ingest([ROOT / "corpus" / "practices", SEEDS, WOCAT])
     assert report.count("failed") == 0
     return kb

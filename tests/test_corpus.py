@@ -93,10 +93,6 @@ def test_figures_in_results_cite_a_reference_of_the_sheet() -> None:
             assert re.search(r"\(\D[^()]*\d{4}[a-z]?\)", results), f"{sheet.id}.{lang}: no citation in Results"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="9 of 12 climate zones documented: no sheet yet cites a study from a boreal-dry site (corpus issue)",
-)
 def test_coverage_spans_zones_and_land_uses() -> None:
     stats = coverage(load_sheets(PRACTICES))
     assert len(stats["climate_zones"]) >= 10, stats["climate_zones"]

@@ -157,6 +157,7 @@ def _from_v2_detail(tree: dict[str, Any], path: Path) -> ParsedDocument:
         "soc_impact": _int(som),
         "soc_impact_comment": som_comment or None,
         "name_local": (fields.get("name_local") or [None])[0],
+        "coordinates": points(fields.get("location_map")),
         "titles": {"en": name},
     }
     doc = _wocat_doc(code, name, units, meta)
@@ -209,6 +210,7 @@ def _from_current(record: dict[str, Any]) -> ParsedDocument:
         "soc_impact_comment": som_comment or None,
         "titles": names,
         "primary_language": primary,
+        "coordinates": points(version.get("location_geometry")),
     }
     title = names.get(primary) or next(iter(names.values()))
     doc = _wocat_doc(f"technologies_{record_id}", title.strip(), units, meta)
@@ -233,6 +235,30 @@ def _land_uses(codes: Any) -> list[str]:
 
 def _zones(values: list[str]) -> list[str]:
     return [AGROCLIMATIC.get(re.sub(r"[^a-z]", "", v.lower()), v.lower()) for v in values]
+
+
+def points(geo: object) -> list[list[float]]:
+    """[lon, lat] pairs of a GeoJSON point, multipoint, feature or collection (also as a JSON string or a list)."""
+    if isinstance(geo, str):
+        try:
+            geo = json.loads(geo)
+        except ValueError:
+            return []
+    if isinstance(geo, list):
+        return [p for g in geo for p in points(g)]
+    if not isinstance(geo, dict):
+        return []
+    kind = geo.get("type")
+    if kind == "FeatureCollection":
+        return points(geo.get("features") or [])
+    if kind == "Feature":
+        return points(geo.get("geometry"))
+    coords = geo.get("coordinates")
+    if kind == "Point" and isinstance(coords, list) and len(coords) >= 2:
+        return [[float(coords[0]), float(coords[1])]]
+    if kind == "MultiPoint" and isinstance(coords, list):
+        return [[float(c[0]), float(c[1])] for c in coords if isinstance(c, list) and len(c) >= 2]
+    return []
 
 
 def _int(value: Any) -> int | None:
