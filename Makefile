@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 HUMUS  := $(VENV)/bin/humus
 TORCH  := torch==2.13.0
 
-.PHONY: run setup dicts zones store test lint format bench eval clean
+.PHONY: run serve setup dicts zones browser store test lint format bench eval clean
 
 # Set-up: the venv, the pinned CPU torch *before* anything that depends on torch, then the project.
 # The stamp files make second runs skip installation unless pyproject.toml changed.
@@ -50,11 +50,21 @@ zones: $(VENV)/.installed
 store: setup
 	$(HUMUS) ingest $${HUMUS_CORPUS:-corpus}/practices --prune
 
-run: store
-	@echo "Store and search indexes ready in $${HUMUS_HOME:-.humus}. The web service arrives with the service issue;"
-	@echo "search now with: $(HUMUS) search \"what raises soil carbon on sandy soil in a semi-arid climate?\""
+# Set-up, the store, then the API and the web page on http://127.0.0.1:8000 (Ctrl-C stops it).
+run: store serve
 
-test: $(VENV)/.installed-dev dicts
+serve: setup
+	$(HUMUS) serve --host 127.0.0.1 --port 8000
+
+# Debian's Chromium drives the web page tests (Playwright with executable_path=/usr/bin/chromium).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q chromium >/dev/null 2>&1) || echo "could not install chromium"; \
+	  else echo "the browser tests need Debian's chromium: sudo apt-get install chromium"; fi; fi
+
+test: $(VENV)/.installed-dev dicts browser
 	$(VENV)/bin/pytest
 
 lint: $(VENV)/.installed-dev

@@ -129,11 +129,24 @@ def bench_search() -> dict[str, float]:
     }
 
 
+def bench_http(clients: int = 20, seconds: float = 30) -> list[dict]:
+    """The load run of the service issue: N clients on /api/search over loopback, repeated and distinct queries."""
+    from eval.harness import load_labelled
+    from eval.load import load_run, served
+
+    queries = [q.text for q in load_labelled()[0]]
+    with served(ROOT / "eval" / ".cache" / "bench") as base:
+        load_run(base, queries[:10], 2, 3, distinct=True)  # warm-up: model, lexicon, indexes
+        runs = [(distinct, load_run(base, queries, clients, seconds, distinct)) for distinct in (False, True)]
+    return [{**run, "distinct": distinct} for distinct, run in runs]
+
+
 def main() -> None:
     info = machine()
     pdf = bench_pdf_parsing()
     ing = bench_ingest()
     srch = bench_search()
+    http = bench_http()
     libs = {
         name: version(name)
         for name in (
@@ -180,6 +193,20 @@ def main() -> None:
         f"| repeated queries (result cache) | {srch['repeat_p50_ms']:.2f} ms | {srch['repeat_p95_ms']:.2f} ms |",
         "",
         "Targets: p50 ≤ 20 ms, p95 ≤ 50 ms.",
+        "",
+        "### HTTP load run (`humus serve` on loopback, `/api/search`, k=10)",
+        "",
+        f"{http[0]['clients']} concurrent clients (httpx, asyncio) for {http[0]['seconds']:.0f} s each, cycling "
+        "through the 84 labelled queries: as typed (repeats hit the result cache after the first pass), then each "
+        "made distinct by a counter (every request searched and its query embedded).",
+        "",
+        "| queries | requests | errors | throughput | p50 | p95 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        *[
+            f"| {'distinct' if h['distinct'] else 'repeated'} | {h['requests']} | {h['errors']} | "
+            f"**{h['rps']:.0f} req/s** | {h['p50_ms']:.0f} ms | {h['p95_ms']:.0f} ms |"
+            for h in http
+        ],
         "",
         "Reproduce: `make bench`.",
         "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +12,11 @@ from index.store import Store, StoredDocument
 FACETS = (
     "doc_type", "language", "country", "climate_zone", "soil_class", "land_use", "category", "practice", "year",
 )  # fmt: skip
+# Reference lists name every topic of a document: they rank below its text (but still find an author or a title).
+REFERENCE_SECTION = re.compile(
+    r"^(\d+[.)]?\s*)?(references?|références|referencias|bibliogra\w*|sources|fuentes)$", re.IGNORECASE
+)
+REFERENCE_WEIGHT = 0.6
 FILTER_ALIASES = {"type": "doc_type", "lang": "language", "zone": "climate_zone", "soil": "soil_class"}
 
 
@@ -62,7 +68,9 @@ class Catalog:
     chunk_ids: np.ndarray  # every chunk id, ascending
     chunk_doc: list[str]  # document of each chunk (same order)
     chunk_lang: list[str | None]
+    chunk_weight: np.ndarray  # 1, or REFERENCE_WEIGHT for a chunk of a reference list
     position: dict[int, int] = field(default_factory=dict)  # chunk id -> row
+    title_terms: dict[str, set[str]] = field(default_factory=dict)  # index terms of titles, filled by search
 
     @classmethod
     def load(cls, store: Store, rows: list | None = None) -> Catalog:
@@ -85,6 +93,10 @@ class Catalog:
             chunk_ids=ids,
             chunk_doc=[r["doc_id"] for r in rows],
             chunk_lang=[r["lang"] for r in rows],
+            chunk_weight=np.array(
+                [REFERENCE_WEIGHT if REFERENCE_SECTION.match((r["section"] or "").strip()) else 1.0 for r in rows],
+                dtype=np.float32,
+            ),
             position={int(cid): i for i, cid in enumerate(ids)},
         )
 

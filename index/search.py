@@ -28,6 +28,7 @@ PLACE_DEPTH = 5  # with conditions, the k*PLACE_DEPTH most relevant results are 
 DENSE_WEIGHT = 0.6
 FOREIGN_CHUNK_WEIGHT = 0.5
 FOREIGN_QUERY_WEIGHT = 0.25
+TITLE_WEIGHT = 0.5  # added for a document whose title names every term of the query (in proportion)
 SNIPPET_CHARS = 260
 
 
@@ -100,6 +101,7 @@ class Searcher:
     def __init__(self, kb: KnowledgeBase, catalog: Catalog) -> None:
         self.kb, self.catalog = kb, catalog
         self.passing: set[str] | None = None  # documents that pass the filters (None: no filter)
+        self.group_bags: list[set[tuple[str, ...]]] = []  # each query term group: its renderings as index terms
 
     # --- scoring ---------------------------------------------------------------------------
 
@@ -121,8 +123,21 @@ class Searcher:
                 continue
             best = np.max([lexical.scores(list(bag)) for bag in bags], axis=0)
             total += best
+            self.group_bags.append(bags)
             used.update(t for bag in bags for t in bag)
         return total, used
+
+    def title_coverage(self, doc_id: str) -> float:
+        """Share of the query's term groups that the document's title names whole (in any language)."""
+        if not self.group_bags:
+            return 0.0
+        cat = self.catalog
+        if doc_id not in cat.title_terms:
+            doc = cat.docs[doc_id]
+            cat.title_terms[doc_id] = set(self.kb.terms_of(doc.title, doc.languages[0] if doc.languages else None))
+        title = cat.title_terms[doc_id]
+        named = sum(1 for bags in self.group_bags if any(title.issuperset(bag) for bag in bags))
+        return named / len(self.group_bags)
 
     def dense_texts(self, query: ExpandedQuery) -> list[str]:
         """The query, plus an English gloss when the model does not read the query's language."""
@@ -159,6 +174,7 @@ class Searcher:
         terms: set[str] = set()
         if mode != "dense" and n:
             lex, terms = self.lexical_scores(query)
+            lex *= cat.chunk_weight
             if mask is not None:
                 lex = np.where(mask, lex, 0)
         rows: set[int] = set()
@@ -195,6 +211,7 @@ class Searcher:
             for r, s in zip(missing, (vectors @ qvecs.T).max(axis=1), strict=True):
                 dense[r] = float(s)
         dense_scores = np.array([dense[r] for r in rows.tolist()], dtype=np.float32)
+        dense_scores = np.where(dense_scores > 0, dense_scores * self.catalog.chunk_weight[rows], dense_scores)
         if mode == "dense":
             return dense_scores, found_by
         embedder = self.kb.embedder()
@@ -203,7 +220,10 @@ class Searcher:
         )
         if not embedder.handles(lang):
             weight *= FOREIGN_QUERY_WEIGHT
-        return _zscore(lex[rows]) + DENSE_WEIGHT * weight * _zscore(dense_scores), found_by
+        docs = [self.catalog.chunk_doc[r] for r in rows.tolist()]
+        titles = {d: self.title_coverage(d) for d in set(docs)}
+        title = np.array([titles[d] for d in docs], dtype=np.float32)
+        return _zscore(lex[rows]) + DENSE_WEIGHT * weight * _zscore(dense_scores) + TITLE_WEIGHT * title, found_by
 
     # --- from chunks to hits ---------------------------------------------------------------
 

@@ -336,8 +336,8 @@ class Store:
     # --- what the search indexes are built from -------------------------------------------
 
     def chunk_table(self) -> list[sqlite3.Row]:
-        """id, doc_id, lang and content hash of every chunk, in id order."""
-        return self.conn.execute("SELECT id, doc_id, lang, content_hash FROM chunks ORDER BY id").fetchall()
+        """id, doc_id, lang, section and content hash of every chunk, in id order."""
+        return self.conn.execute("SELECT id, doc_id, lang, section, content_hash FROM chunks ORDER BY id").fetchall()
 
     def _rows_in(self, sql: str, values: list, *params: object) -> Iterator[sqlite3.Row]:
         """Run `sql` (with `{marks}` for an IN list) over `values` in slices SQLite accepts."""

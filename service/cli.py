@@ -16,7 +16,9 @@ from index.models import ModelUnavailableError
 from index.store import StoreError
 from index.vectors import IndexMismatchError
 from index.zones import Conditions, ZoneError, classify
-from service.render import render_gaps, render_result, render_zone
+from service.chat import Chat
+from service.llm import LLMUnavailableError, load_llm
+from service.render import render_answer, render_gaps, render_result, render_zone
 from service.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -224,6 +226,39 @@ def gaps(
     else:
         typer.echo(render_gaps(matrix))
     kb.close()
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question in English, French or Spanish.")],
+    lang: Annotated[str | None, typer.Option("--lang", help="Answer language (default: the question's).")] = None,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help="key=value, as for search.")] = None,
+    home: HomeOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Answer a question from the knowledge base, quoting and citing its sources (or say that none answers)."""
+    kb, settings = _open(home)
+    try:
+        answer = Chat(kb, load_llm(settings)).ask(question, lang=lang, filters=filters or [])
+    except (ValueError, ModelUnavailableError, IndexMismatchError, LLMUnavailableError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if as_json else render_answer(answer))
+    kb.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the API and the web page (uvicorn); the store comes from HUMUS_HOME."""
+    import uvicorn
+
+    from service.api import create_app
+
+    typer.echo(f"Humus on http://{host}:{port} (API docs at /docs); store {get_settings().home}")
+    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
 
 
 @app.command()

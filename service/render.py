@@ -9,6 +9,7 @@ import typer
 from index.gaps import GapMatrix
 from index.search import Hit, SearchResult
 from index.zones import MATCH_LABELS, Classification, zones
+from service.chat import Answer
 
 
 def _highlight(hit: Hit) -> str:
@@ -103,4 +104,14 @@ def render_gaps(matrix: GapMatrix, shown: int = 25) -> str:
     for g in matrix.gaps[:shown]:
         mark = "plausible" if g.plausible else "unlikely "
         lines.append(f"  {mark} {g.category} × {g.column}: {g.evidence} item(s); {g.why}")
+    return "\n".join(lines)
+
+
+def render_answer(answer: Answer) -> str:
+    lines = [textwrap.fill(answer.answer, width=100)]
+    if answer.interpreted_as != answer.question:
+        lines.insert(0, f"(understood as: {answer.interpreted_as})")
+    for c in answer.citations:
+        where = ", ".join(x for x in [c.source, f"p. {c.page}" if c.page else c.section, c.date, c.lang] if x)
+        lines.append(f"  [{c.n}] {c.title} ({c.doc_type}; {where})")
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.kb import IndexConfig
@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     freedict_dir: Path = Field(
         Path("/usr/share/dictd"), description="Folder of Debian FreeDict dictionaries, used where installed."
     )
+    api_key: SecretStr | None = Field(
+        None, description="Key that write requests (uploads, deletes) must send as `X-API-Key`; unset: writes are off."
+    )
+    llm_provider: Literal["none", "openai", "ollama"] = Field(
+        "none", description="Chat model that writes answers from the passages: `none` (extractive), `openai`, `ollama`."
+    )
+    llm_model: str | None = Field(None, description="Model name for `HUMUS_LLM_PROVIDER`.")
+    llm_base_url: str | None = Field(None, description="Endpoint of an OpenAI-compatible server or of Ollama.")
+    llm_api_key: SecretStr | None = Field(None, description="Key for the OpenAI-compatible endpoint, if it needs one.")
     zone_raster: Path = Field(
         Path("corpus/zones/ipcc_climate_zones.tif"),
         description="GeoTIFF of IPCC climate zones 1-12 for places given by coordinates; `make zones` fetches it.",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,45 @@ def doc_for(kb: KnowledgeBase, filename: str):
     matches = [d for d in kb.store.documents() if Path(d.path).name == filename]
     assert matches, f"no document from {filename}"
     return matches[0]
+
+
+API_KEY = "test-key-123"
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory):
+    """Settings of a served store holding the corpus, the fixtures and the seeds (built once per session)."""
+    from service.settings import Settings
+
+    home = tmp_path_factory.mktemp("served-home")
+    settings = Settings(home=home, api_key=API_KEY, zone_raster=RASTER)
+    kb = KnowledgeBase.open(home, settings.index_config())
+    assert kb.ingest([ROOT / "corpus" / "practices", FIXTURES, SEEDS]).count("failed") == 0
+    kb.close()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def live_server(served) -> Iterator[str]:
+    """The API and the web page served by uvicorn on a free loopback port, for the session."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from service.api import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(served), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 120
+    while not server.started:
+        assert thread.is_alive() and time.time() < deadline, "the server did not start"
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,101 @@
+"""A bounded HTTP load run on loopback: `humus serve` in a subprocess, N concurrent clients on /api/search.
+
+Used by `make bench`; also `python -m eval.load HOME [--clients 20] [--seconds 30]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def served(home: Path) -> Iterator[str]:
+    """`humus serve` on a free loopback port, for the duration of the block."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "HUMUS_HOME": str(home)}
+    cmd = [str(Path(sys.executable).parent / "humus"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("humus serve did not start")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+async def _run(base: str, queries: list[str], clients: int, seconds: float, distinct: bool) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    counter = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors, counter
+        while time.perf_counter() < stop:
+            counter += 1
+            text = queries[counter % len(queries)]
+            if distinct:  # a new query text every time: no result cache, the query is embedded
+                text = f"{text} {counter}"
+            start = time.perf_counter()
+            try:
+                response = await client.get(f"{base}/api/search", params={"q": text, "k": 10})
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            latencies.append(time.perf_counter() - start)
+            errors += 0 if ok else 1
+
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+        elapsed = time.perf_counter() - began
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return {
+        "clients": clients,
+        "seconds": elapsed,
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * cuts[49],
+        "p95_ms": 1000 * cuts[94],
+    }
+
+
+def load_run(base: str, queries: list[str], clients: int, seconds: float, distinct: bool) -> dict:
+    return asyncio.run(_run(base, queries, clients, seconds, distinct))
+
+
+if __name__ == "__main__":
+    from eval.harness import load_labelled
+
+    home = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / ".humus"
+    texts = [q.text for q in load_labelled()[0]]
+    with served(home) as url:
+        for repeated in (True, False):
+            print(load_run(url, texts, 20, 30, distinct=not repeated))

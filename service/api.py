@@ -1,0 +1,445 @@
+"""The HTTP API and the web page: `create_app(settings)` builds the FastAPI app; `humus serve` runs it.
+
+Routes stay thin: they parse and bound the request, call the knowledge base (one lock: the index objects
+are not thread-safe) and map the result onto the response schemas. Every error body is
+`{"error": {"code": ..., "message": ...}}`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from index.gaps import AXES, draw_heatmap
+from index.kb import KnowledgeBase
+from index.search import GROUPINGS, MODES, Hit
+from index.zones import MATCH_LABELS, Conditions, ZoneError, classify, zones
+from ingest.formats import PARSERS
+from ingest.practice import split_front_matter
+from service.chat import Chat, source_name
+from service.llm import load_llm
+from service.schemas import (
+    MAX_QUERY,
+    AskRequest,
+    AskResponse,
+    DeleteResponse,
+    DocumentOut,
+    ErrorBody,
+    Health,
+    PracticeSheetOut,
+    PracticeSummary,
+    SearchGroup,
+    SearchHit,
+    SearchResponse,
+    UploadResponse,
+    UploadResult,
+)
+from service.settings import Settings, get_settings
+
+WEB = Path(__file__).resolve().parent / "web"
+MAX_K = 50
+UPLOADS = "uploads"
+ERRORS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large",
+          415: "unsupported_type", 422: "invalid_request", 503: "unavailable"}  # fmt: skip
+
+
+class Service:
+    """What the routes share: the knowledge base, the chat, the lock and the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.kb = KnowledgeBase.open(settings.home, settings.index_config())
+        self.chat = Chat(self.kb, load_llm(settings))
+
+    def close(self) -> None:
+        self.kb.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.service = Service(settings)
+        yield
+        app.state.service.close()
+
+    app = FastAPI(
+        title="Humus",
+        summary="Soil-carbon knowledge base of the 4 per 1000 community: search, zones, research gaps, answers.",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    )
+    _errors(app)
+    app.include_router(_routes())
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+    return app
+
+
+def _errors(app: FastAPI) -> None:
+    def body(status: int, message: str) -> JSONResponse:
+        return JSONResponse({"error": {"code": ERRORS.get(status, "error"), "message": message}}, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return body(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}" for e in exc.errors()]
+        return body(422, "; ".join(parts))
+
+    @app.exception_handler(Exception)
+    async def crash(_: Request, exc: Exception) -> JSONResponse:
+        return body(500, f"internal error: {type(exc).__name__}")
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+Svc = Annotated[Service, Depends(service)]
+
+
+def _routes():  # noqa: ANN202 - one place that lists every route
+    from fastapi import APIRouter
+
+    r = APIRouter()
+
+    @r.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(WEB / "index.html")
+
+    @r.get("/health", response_model=Health)
+    def health(svc: Svc) -> Health:
+        with svc.lock:
+            counts = svc.kb.store.counts()
+            loaded = len(svc.kb.vector_index()) == counts["chunks"]
+        return Health(
+            status="ok" if loaded else "degraded",
+            index_loaded=loaded,
+            documents=counts["documents"],
+            chunks=counts["chunks"],
+            model=svc.kb.model,
+        )
+
+    @r.get("/api/stats")
+    def stats(svc: Svc) -> dict:
+        with svc.lock:
+            counts = svc.kb.store.counts()
+            catalog = svc.kb.catalog()
+            types: dict[str, int] = {}
+            for doc in catalog.docs.values():
+                if doc.is_canonical:
+                    types[doc.doc_type] = types.get(doc.doc_type, 0) + 1
+            return {**counts, "doc_types": types, "model": svc.kb.model,
+                    "practices": len({d.split(":")[1] for d in catalog.docs if d.startswith("practice:")})}  # fmt: skip
+
+    @r.get("/api/search", response_model=SearchResponse)
+    def search(
+        svc: Svc,
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="The question or keywords.")],
+        k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
+        lang: Annotated[str | None, Query(pattern="^(en|fr|es)$")] = None,
+        mode: Annotated[str, Query(pattern=f"^({'|'.join(MODES)})$")] = "hybrid",
+        filter: Annotated[list[str] | None, Query(max_length=20, description="key=value, repeatable")] = None,
+        group_by: Annotated[str | None, Query(pattern=f"^({'|'.join(GROUPINGS)})$")] = None,
+        conditions: Annotated[str | None, Query(max_length=300, description="mat=27,map=600,soil=Arenosols")] = None,
+        zone: Annotated[str | None, Query(max_length=40)] = None,
+        soil: Annotated[str | None, Query(max_length=40)] = None,
+        lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+        lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    ) -> SearchResponse:
+        try:
+            place = Conditions.parse(conditions or "")
+            for name, value in (("zone", zone), ("soil", soil), ("lat", lat), ("lon", lon)):
+                if value is not None:
+                    setattr(place, name, value)
+            with svc.lock:
+                result = svc.kb.search(
+                    q, k=k, lang=lang, mode=mode, filters=filter or [], group_by=group_by, conditions=place or None
+                )
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return SearchResponse(
+            query=result.query,
+            language=result.lang,
+            mode=result.mode,
+            total=result.total,
+            results=[hit_out(h) for h in result.hits],
+            facets=result.facets,
+            groups=[SearchGroup(key=g.key, count=g.count, results=[hit_out(h) for h in g.hits]) for g in result.groups]
+            if result.groups is not None
+            else None,
+            conditions=result.conditions,
+            not_recommended=[hit_out(h) for h in result.not_recommended],
+            expansions=result.expansions,
+        )
+
+    @r.post("/api/ask", response_model=AskResponse)
+    def ask(svc: Svc, request: AskRequest) -> AskResponse:
+        try:
+            with svc.lock:
+                answer = svc.chat.ask(
+                    request.question, lang=request.lang, session_id=request.session_id, filters=request.filters
+                )
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return AskResponse.model_validate(answer.to_dict())
+
+    @r.get("/api/practices", response_model=list[PracticeSummary])
+    def practices(svc: Svc, lang: Annotated[str, Query(pattern="^(en|fr|es)$")] = "en") -> list[PracticeSummary]:
+        with svc.lock:
+            catalog = svc.kb.catalog()
+        ids = sorted({d.split(":")[1] for d in catalog.docs if d.startswith("practice:")})
+        out = [_practice_summary(catalog, pid, lang) for pid in ids]
+        return sorted((p for p in out if p), key=lambda p: p.title.lower())
+
+    @r.get("/api/practices/{practice_id}", response_model=PracticeSheetOut, responses={404: {"model": ErrorBody}})
+    def practice(
+        svc: Svc, practice_id: str, lang: Annotated[str, Query(pattern="^(en|fr|es)$")] = "en"
+    ) -> PracticeSheetOut:
+        with svc.lock:
+            catalog = svc.kb.catalog()
+            summary = _practice_summary(catalog, practice_id, lang)
+            if summary is None:
+                raise HTTPException(404, f"no practice sheet {practice_id!r}")
+            doc = catalog.docs[f"practice:{practice_id}:{summary.lang}"]
+            body = _sheet_body(svc.kb, doc)
+        return PracticeSheetOut(**summary.model_dump(), metadata=doc.metadata, body=body)
+
+    @r.get("/api/documents/{doc_id:path}", response_model=DocumentOut, responses={404: {"model": ErrorBody}})
+    def document(svc: Svc, doc_id: str) -> DocumentOut:
+        with svc.lock:
+            catalog = svc.kb.catalog()
+            doc = catalog.docs.get(doc_id)
+            if doc is None:
+                raise HTTPException(404, f"no document {doc_id!r}")
+            parts: dict[tuple, list[str]] = {}
+            for row in svc.kb.store.doc_chunks(doc_id):
+                parts.setdefault((row["page"], row["section"]), []).append(row["text"])
+        return DocumentOut(
+            doc_id=doc.id,
+            title=doc.title,
+            doc_type=doc.doc_type,
+            languages=doc.languages,
+            date=doc.date,
+            source=source_name(doc.source, doc.path),
+            url=doc.metadata.get("url"),
+            alternates=[m for m in catalog.members.get(catalog.family[doc.id], []) if m != doc.id],
+            pages=[{"page": p, "section": s, "text": "\n\n".join(t)} for (p, s), t in parts.items()],
+        )
+
+    @r.get("/api/zones")
+    def zone_definitions() -> dict:
+        z = zones()
+        return {
+            "climate_zones": [
+                {"id": c.id, "value": c.value, "names": c.names, "temperature_group": c.temperature_group,
+                 "moisture": c.moisture, "rule": c.rule, "wocat": list(c.wocat)}
+                for c in z.climate.values()
+            ],
+            "soil_classes": [{"id": s.id, "names": s.names, "wrb": list(s.wrb), "usda": list(s.usda)}
+                             for s in z.soils.values()],
+            "wocat_zones": [{"id": w.id, "names": w.names, "ipcc_related": list(w.ipcc_related)}
+                            for w in z.wocat.values()],
+        }  # fmt: skip
+
+    @r.get("/api/zones/classify")
+    def zone_classify(
+        svc: Svc,
+        mat: Annotated[float | None, Query(ge=-60, le=60)] = None,
+        map: Annotated[float | None, Query(ge=0, le=15000)] = None,
+        elevation: Annotated[float | None, Query(ge=-500, le=9000)] = None,
+        pet: Annotated[float | None, Query(gt=0, le=5000)] = None,
+        aridity: Annotated[float | None, Query(ge=0, le=100)] = None,
+        frost_days: Annotated[float | None, Query(ge=0, le=366)] = None,
+        warmest_month: Annotated[float | None, Query(ge=-60, le=60)] = None,
+        lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+        lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+        soil: Annotated[str | None, Query(max_length=40)] = None,
+        sand: Annotated[float | None, Query(ge=0, le=100)] = None,
+        clay: Annotated[float | None, Query(ge=0, le=100)] = None,
+        zone: Annotated[str | None, Query(max_length=40)] = None,
+    ) -> dict:
+        c = Conditions(
+            mat=mat,
+            map=map,
+            elevation=elevation,
+            pet=pet,
+            aridity=aridity,
+            frost_days=frost_days,
+            warmest_month=warmest_month,
+            lat=lat,
+            lon=lon,
+            soil=soil,
+            sand=sand,
+            clay=clay,
+            zone=zone,
+        )
+        if not c:
+            raise HTTPException(400, "give climate figures (mat, map, ...), coordinates (lat, lon), a zone or a soil")
+        try:
+            return classify(c, svc.settings.zone_raster).to_dict()
+        except ZoneError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+    @r.get("/api/gaps")
+    def gaps(svc: Svc, by: Annotated[str, Query(pattern=f"^({'|'.join(AXES)})$")] = "climate_zone") -> dict:
+        with svc.lock:
+            return svc.kb.gaps(by).to_dict()
+
+    @r.get("/api/gaps.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+    def gaps_png(
+        svc: Svc,
+        by: Annotated[str, Query(pattern=f"^({'|'.join(AXES)})$")] = "climate_zone",
+        lang: Annotated[str, Query(pattern="^(en|fr|es)$")] = "en",
+    ) -> Response:
+        with svc.lock:
+            matrix = svc.kb.gaps(by)
+        buffer = io.BytesIO()
+        draw_heatmap(matrix, buffer, lang)
+        return Response(buffer.getvalue(), media_type="image/png")
+
+    @r.post("/api/documents", response_model=UploadResponse, responses={401: {"model": ErrorBody},
+            403: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody}})  # fmt: skip
+    def upload(
+        svc: Svc,
+        files: Annotated[list[UploadFile], File(description="One or more documents to ingest.")],
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> UploadResponse:
+        _authorise(svc.settings, x_api_key)
+        limit = svc.settings.max_file_bytes
+        staged = []
+        for upload in files:
+            name = safe_filename(upload.filename or "")
+            if Path(name).suffix.lower() not in PARSERS:
+                raise HTTPException(415, f"{name}: unsupported file type; allowed: {', '.join(sorted(PARSERS))}")
+            data = upload.file.read(limit + 1)
+            if len(data) > limit:
+                raise HTTPException(413, f"{name}: larger than {svc.settings.max_file_mb:g} MB")
+            staged.append((name, data))
+        folder = svc.settings.home / UPLOADS
+        folder.mkdir(parents=True, exist_ok=True)
+        results = []
+        with svc.lock:
+            for name, data in staged:
+                results.append(_ingest_upload(svc.kb, folder / name, data))
+            svc.kb.sync()
+        return UploadResponse(files=results)
+
+    @r.delete("/api/documents/{doc_id:path}", response_model=DeleteResponse, responses={
+        401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}})  # fmt: skip
+    def delete(svc: Svc, doc_id: str, x_api_key: Annotated[str | None, Header()] = None) -> DeleteResponse:
+        _authorise(svc.settings, x_api_key)
+        with svc.lock:
+            doc = svc.kb.store.document(doc_id)
+            if doc is None:
+                raise HTTPException(404, f"no document {doc_id!r}")
+            gone = [d.id for d in svc.kb.store.documents() if d.path == doc.path]
+            svc.kb.delete(doc.path)
+            uploaded = Path(doc.path)
+            if uploaded.parent == (svc.settings.home / UPLOADS).resolve() and uploaded.exists():
+                uploaded.unlink()
+        return DeleteResponse(deleted=gone, file=Path(doc.path).name)
+
+    return r
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def hit_out(hit: Hit) -> SearchHit:
+    return SearchHit(
+        doc_id=hit.doc_id,
+        practice_id=hit.doc_id.split(":")[1] if hit.doc_id.startswith("practice:") else None,
+        title=hit.title,
+        doc_type=hit.doc_type,
+        lang=hit.lang,
+        source=source_name(hit.source, hit.path),
+        url=hit.metadata.get("url"),
+        page=hit.page,
+        section=hit.section,
+        snippet=hit.snippet,
+        highlights=hit.highlights,
+        score=hit.score,
+        found_by=hit.found_by,
+        zone=hit.facets.get("climate_zone", []),
+        soil=hit.facets.get("soil_class", []),
+        match=hit.match,
+        match_label=MATCH_LABELS.get(hit.match or ""),
+        unsuited=hit.unsuited,
+        also_in=hit.also_in,
+        summary=hit.metadata.get("summary"),
+    )
+
+
+def _practice_summary(catalog, practice_id: str, lang: str) -> PracticeSummary | None:  # noqa: ANN001
+    members = [d for d in catalog.docs if d.startswith(f"practice:{practice_id}:")]
+    if not members:
+        return None
+    languages = sorted(d.rsplit(":", 1)[1] for d in members)
+    shown = lang if lang in languages else ("en" if "en" in languages else languages[0])
+    doc = catalog.docs[f"practice:{practice_id}:{shown}"]
+    m = doc.metadata
+    return PracticeSummary(
+        id=practice_id, title=doc.title, lang=shown, languages=languages, summary=str(m.get("summary") or ""),
+        category=list(m.get("category") or []), climate_zones=list(m.get("climate_zones") or []),
+        soil_classes=list(m.get("soil_classes") or []), land_use=list(m.get("land_use") or []),
+    )  # fmt: skip
+
+
+def _sheet_body(kb: KnowledgeBase, doc) -> str:  # noqa: ANN001
+    """The sheet's Markdown body from its file; from its chunks when the file is gone."""
+    try:
+        _, body = split_front_matter(Path(doc.path).read_text(encoding="utf-8"))
+        return body.strip()
+    except (OSError, ValueError):
+        sections: dict[str, str] = {}
+        for row in kb.store.doc_chunks(doc.id):
+            sections.setdefault(row["section"] or "", row["text"])
+        return "\n\n".join(f"## {s}\n\n{t}" if s else t for s, t in sections.items())
+
+
+def safe_filename(name: str) -> str:
+    """The last component of a client's file name, reduced to safe characters (no path, no hidden file)."""
+    base = PureWindowsPath(PurePosixPath(name).name).name
+    base = re.sub(r"[^\w.\-]+", "_", base, flags=re.ASCII).lstrip("._")[:120]
+    return base or "upload"
+
+
+def _authorise(settings: Settings, key: str | None) -> None:
+    if settings.api_key is None:
+        raise HTTPException(403, "writes are disabled: set HUMUS_API_KEY on the server to enable them")
+    if not key:
+        raise HTTPException(401, "missing X-API-Key header")
+    if key != settings.api_key.get_secret_value():
+        raise HTTPException(403, "wrong API key")
+
+
+def _ingest_upload(kb: KnowledgeBase, target: Path, data: bytes) -> UploadResult:
+    """Write and ingest one upload; when it fails, the previous file of that name is put back."""
+    previous = target.read_bytes() if target.exists() else None
+    target.write_bytes(data)
+    report = kb.ingest([target], index=False)
+    result = report.files[0] if report.files else None
+    if result is None or result.status == "failed":
+        if previous is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.write_bytes(previous)
+        return UploadResult(filename=target.name, status="failed", message=result.message if result else "not read")
+    return UploadResult(filename=target.name, status=result.status, message=result.message, documents=result.documents)

@@ -1,0 +1,388 @@
+// Humus web page: plain JavaScript, no build step. Every piece of document text goes into the page through
+// textContent (or the escaping Markdown renderer below), never as HTML.
+"use strict";
+
+const I18N = {
+  en: {
+    tagline: 'Soil-carbon practices and evidence for the "4 per 1000" community', language: "Language",
+    tab_search: "Search", tab_ask: "Ask a question", tab_place: "My conditions", tab_gaps: "Research gaps",
+    tab_practices: "Practices", search_placeholder: "e.g. what raises soil carbon on sandy soil?",
+    group_zone: "Group by zone", search: "Search", ask: "Ask", new_chat: "New conversation",
+    ask_placeholder: "e.g. What budget did the Consortium adopt for 2022?", climate: "Climate",
+    mat: "Mean annual temperature (°C)", map: "Annual rainfall (mm)", pet: "Potential evapotranspiration (mm)",
+    elevation: "Elevation (m)", soil: "Soil", soil_name: "Soil type (WRB, USDA or class)", sand: "Sand (%)",
+    clay: "Clay (%)", or_place: "Or a place", lat: "Latitude", lon: "Longitude", goal: "What do you want to achieve?",
+    goal_placeholder: "more soil organic carbon", find_practices: "Find practices for my conditions",
+    gaps_by: "Columns", climate_zone: "IPCC climate zone", soil_class: "IPCC soil class", land_use: "Land use",
+    top_gaps: "Plausible gaps, most urgent first", close: "Close", gaps_alt: "Evidence per practice category and zone",
+    footer: "Open-source knowledge base · sources are cited with every answer",
+    results: (n, t) => `${n} of ${t} documents`, none: "Nothing found.", searching: "Searching…",
+    thinking: "Looking for sources…", page: "p.", source_in: "source in", your_zone: "Your zone",
+    your_soil: "Your soil", undecided: "undecided:", give: "give", not_recommended: "Not recommended here",
+    facet: { doc_type: "Document type", language: "Language", country: "Country", climate_zone: "Climate zone",
+      soil_class: "Soil class", land_use: "Land use", category: "Practice category", practice: "Practice", year: "Year" },
+    langs: { en: "English", fr: "French", es: "Spanish" }, evidence: "items", rules: "How it was decided",
+    open: "Open", error: "Something went wrong:",
+    match: { documented: "documented for your climate zone and soil", same_zone: "documented for your climate zone",
+      same_soil: "documented for your soil class", same_temperature: "documented in a zone of the same temperature group",
+      same_moisture: "documented in a zone of the same moisture regime" },
+  },
+  fr: {
+    tagline: "Pratiques et preuves sur le carbone des sols pour la communauté « 4 pour 1000 »", language: "Langue",
+    tab_search: "Rechercher", tab_ask: "Poser une question", tab_place: "Mes conditions", tab_gaps: "Lacunes de recherche",
+    tab_practices: "Pratiques", search_placeholder: "ex. : qu'est-ce qui augmente le carbone d'un sol sableux ?",
+    group_zone: "Grouper par zone", search: "Rechercher", ask: "Demander", new_chat: "Nouvelle conversation",
+    ask_placeholder: "ex. : Quel budget le Consortium a-t-il adopté pour 2022 ?", climate: "Climat",
+    mat: "Température moyenne annuelle (°C)", map: "Pluviométrie annuelle (mm)",
+    pet: "Évapotranspiration potentielle (mm)", elevation: "Altitude (m)", soil: "Sol",
+    soil_name: "Type de sol (WRB, USDA ou classe)", sand: "Sable (%)", clay: "Argile (%)", or_place: "Ou un lieu",
+    lat: "Latitude", lon: "Longitude", goal: "Que voulez-vous obtenir ?", goal_placeholder: "plus de carbone organique du sol",
+    find_practices: "Trouver des pratiques pour mes conditions", gaps_by: "Colonnes",
+    climate_zone: "Zone climatique GIEC", soil_class: "Classe de sol GIEC", land_use: "Usage des terres",
+    top_gaps: "Lacunes plausibles, les plus urgentes d'abord", close: "Fermer",
+    gaps_alt: "Preuves par catégorie de pratique et par zone",
+    footer: "Base de connaissances libre · chaque réponse cite ses sources",
+    results: (n, t) => `${n} sur ${t} documents`, none: "Aucun résultat.", searching: "Recherche…",
+    thinking: "Recherche des sources…", page: "p.", source_in: "source en", your_zone: "Votre zone",
+    your_soil: "Votre sol", undecided: "indécis :", give: "indiquez", not_recommended: "Déconseillé ici",
+    facet: { doc_type: "Type de document", language: "Langue", country: "Pays", climate_zone: "Zone climatique",
+      soil_class: "Classe de sol", land_use: "Usage des terres", category: "Catégorie de pratique",
+      practice: "Pratique", year: "Année" },
+    langs: { en: "anglais", fr: "français", es: "espagnol" }, evidence: "éléments", rules: "Comment c'est décidé",
+    open: "Ouvrir", error: "Un problème est survenu :",
+    match: { documented: "documentée pour votre zone climatique et votre sol", same_zone: "documentée pour votre zone climatique",
+      same_soil: "documentée pour votre classe de sol", same_temperature: "documentée dans une zone du même groupe de température",
+      same_moisture: "documentée dans une zone du même régime hydrique" },
+  },
+  es: {
+    tagline: "Prácticas y evidencia sobre el carbono del suelo para la comunidad «4 por 1000»", language: "Idioma",
+    tab_search: "Buscar", tab_ask: "Hacer una pregunta", tab_place: "Mis condiciones", tab_gaps: "Vacíos de investigación",
+    tab_practices: "Prácticas", search_placeholder: "p. ej.: ¿qué aumenta el carbono en un suelo arenoso?",
+    group_zone: "Agrupar por zona", search: "Buscar", ask: "Preguntar", new_chat: "Nueva conversación",
+    ask_placeholder: "p. ej.: ¿Qué presupuesto aprobó el Consorcio para 2022?", climate: "Clima",
+    mat: "Temperatura media anual (°C)", map: "Lluvia anual (mm)", pet: "Evapotranspiración potencial (mm)",
+    elevation: "Altitud (m)", soil: "Suelo", soil_name: "Tipo de suelo (WRB, USDA o clase)", sand: "Arena (%)",
+    clay: "Arcilla (%)", or_place: "O un lugar", lat: "Latitud", lon: "Longitud", goal: "¿Qué quiere lograr?",
+    goal_placeholder: "más carbono orgánico del suelo", find_practices: "Buscar prácticas para mis condiciones",
+    gaps_by: "Columnas", climate_zone: "Zona climática IPCC", soil_class: "Clase de suelo IPCC",
+    land_use: "Uso de la tierra", top_gaps: "Vacíos plausibles, los más urgentes primero", close: "Cerrar",
+    gaps_alt: "Evidencia por categoría de práctica y zona",
+    footer: "Base de conocimientos abierta · cada respuesta cita sus fuentes",
+    results: (n, t) => `${n} de ${t} documentos`, none: "Sin resultados.", searching: "Buscando…",
+    thinking: "Buscando fuentes…", page: "p.", source_in: "fuente en", your_zone: "Su zona", your_soil: "Su suelo",
+    undecided: "sin decidir:", give: "indique", not_recommended: "No recomendado aquí",
+    facet: { doc_type: "Tipo de documento", language: "Idioma", country: "País", climate_zone: "Zona climática",
+      soil_class: "Clase de suelo", land_use: "Uso de la tierra", category: "Categoría de práctica",
+      practice: "Práctica", year: "Año" },
+    langs: { en: "inglés", fr: "francés", es: "español" }, evidence: "elementos", rules: "Cómo se decidió",
+    open: "Abrir", error: "Algo salió mal:",
+    match: { documented: "documentada para su zona climática y su suelo", same_zone: "documentada para su zona climática",
+      same_soil: "documentada para su clase de suelo", same_temperature: "documentada en una zona del mismo grupo de temperatura",
+      same_moisture: "documentada en una zona del mismo régimen de humedad" },
+  },
+};
+
+const state = { lang: localStorage.getItem("humus-lang") || "en", filters: {}, session: null, zones: null };
+const $ = (sel) => document.querySelector(sel);
+const t = (key) => I18N[state.lang][key] ?? I18N.en[key];
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined) node.setAttribute(k, v);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+  return body;
+}
+
+// --- language -------------------------------------------------------------------------------------
+
+function applyLanguage() {
+  document.documentElement.lang = state.lang;
+  $("#ui-lang").value = state.lang;
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
+  for (const node of document.querySelectorAll("[data-i18n-alt]")) node.alt = t(node.dataset.i18nAlt);
+  loadGaps();
+  loadPractices();
+}
+
+function zoneName(id) {
+  const all = state.zones ? [...state.zones.climate_zones, ...state.zones.soil_classes, ...state.zones.wocat_zones] : [];
+  const found = all.find((z) => z.id === id);
+  return found ? found.names[state.lang] || found.names.en : id;
+}
+
+// --- search ---------------------------------------------------------------------------------------
+
+function facetLabel(name, value) {
+  if (["climate_zone", "soil_class"].includes(name)) return zoneName(value);
+  try {
+    if (name === "country") return new Intl.DisplayNames([state.lang], { type: "region" }).of(value.toUpperCase());
+    if (name === "language") return new Intl.DisplayNames([state.lang], { type: "language" }).of(value);
+  } catch (err) { /* an unknown code: show it as it is */ }
+  const text = value.replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function highlighted(text, spans) {
+  const out = [];
+  let last = 0;
+  for (const [start, end] of spans) {
+    out.push(text.slice(last, start), el("mark", {}, text.slice(start, end)));
+    last = end;
+  }
+  out.push(text.slice(last));
+  return out;
+}
+
+function hitCard(hit) {
+  const where = [hit.doc_type.replace("_", " "), I18N[state.lang].langs[hit.lang] || hit.lang];
+  if (hit.page) where.push(`${t("page")} ${hit.page}`);
+  if (hit.section) where.push(hit.section);
+  return el("article", { class: "hit" },
+    el("h3", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); openHit(hit); } }, hit.title)),
+    el("p", { class: "meta" }, where.join(" · ")),
+    hit.match ? el("p", { class: "match" }, t("match")[hit.match] || hit.match_label) : null,
+    hit.unsuited ? el("p", { class: "unsuited" }, hit.unsuited) : null,
+    el("p", { class: "snippet" }, highlighted(hit.snippet, hit.highlights)),
+    el("p", { class: "chips" }, hit.zone.map((z) => el("span", { class: "chip" }, zoneName(z)))));
+}
+
+function openHit(hit) {
+  if (hit.practice_id) openPractice(hit.practice_id);
+  else openDocument(hit.doc_id, hit.page, null);
+}
+
+function searchParams(q, extra = {}) {
+  const params = new URLSearchParams({ q, k: "10", ...extra });
+  for (const [key, values] of Object.entries(state.filters)) for (const v of values) params.append("filter", `${key}=${v}`);
+  return params;
+}
+
+async function runSearch() {
+  const q = $("#q").value.trim();
+  if (!q) return;
+  $("#search-status").textContent = t("searching");
+  const extra = $("#group-zone").checked ? { group_by: "zone" } : {};
+  try {
+    const data = await api(`/api/search?${searchParams(q, extra)}`);
+    $("#search-status").textContent = data.results.length ? t("results")(data.results.length, data.total) : t("none");
+    const box = $("#results");
+    box.replaceChildren();
+    if (data.groups) {
+      for (const g of data.groups) {
+        const [zone, soil] = g.key.split(" × ");
+        box.append(el("h3", { class: "group" }, `${zoneName(zone)} × ${zoneName(soil)} (${g.count})`), g.results.map(hitCard));
+      }
+    } else box.append(...data.results.map(hitCard));
+    renderFacets(data.facets);
+  } catch (err) {
+    $("#search-status").textContent = `${t("error")} ${err.message}`;
+  }
+}
+
+function renderFacets(facets) {
+  const box = $("#facets");
+  box.replaceChildren();
+  for (const [name, counts] of Object.entries(facets)) {
+    const entries = Object.entries(counts).slice(0, 8);
+    if (!entries.length || name === "practice") continue;
+    const list = el("ul");
+    for (const [value, count] of entries) {
+      const checked = (state.filters[name] || []).includes(value);
+      const box = el("input", { type: "checkbox", "data-facet": name, value });
+      box.checked = checked;
+      box.addEventListener("change", () => {
+        const current = new Set(state.filters[name] || []);
+        box.checked ? current.add(value) : current.delete(value);
+        state.filters[name] = [...current];
+        runSearch();
+      });
+      const label = facetLabel(name, value);
+      list.append(el("li", {}, el("label", {}, box, ` ${label} `, el("span", { class: "count" }, count))));
+    }
+    box.append(el("section", { class: "facet" }, el("h4", {}, t("facet")[name] || name), list));
+  }
+}
+
+// --- sheets and documents -------------------------------------------------------------------------
+
+function markdown(text) {
+  // Block-level Markdown (headings, lists, paragraphs, **bold**) built as DOM nodes: text stays text.
+  const out = [];
+  let list = null;
+  for (const raw of text.split("\n")) {
+    const line = raw.trimEnd();
+    const heading = line.match(/^(#{1,4})\s+(.*)$/);
+    const item = line.match(/^\s*(?:[-*]|\d+\.)\s+(.*)$/);
+    if (item) {
+      if (!list) { list = el(/^\s*\d/.test(line) ? "ol" : "ul"); out.push(list); }
+      list.append(el("li", {}, inline(item[1])));
+      continue;
+    }
+    list = null;
+    if (heading) out.push(el(`h${Math.min(heading[1].length + 2, 6)}`, {}, inline(heading[2])));
+    else if (line.trim()) out.push(el("p", {}, inline(line)));
+  }
+  return out;
+}
+
+function inline(text) {
+  return text.split(/(\*\*[^*]+\*\*)/).map((part) => (part.startsWith("**") && part.endsWith("**") ? el("strong", {}, part.slice(2, -2)) : part));
+}
+
+async function openPractice(id, lang = state.lang) {
+  const sheet = await api(`/api/practices/${encodeURIComponent(id)}?lang=${lang}`);
+  $("#viewer-title").textContent = sheet.title;
+  $("#viewer-langs").replaceChildren(...sheet.languages.map((code) =>
+    el("button", { class: code === sheet.lang ? "lang active" : "lang", onclick: () => openPractice(id, code) }, code.toUpperCase())));
+  const zones = el("p", { class: "chips" }, sheet.climate_zones.map((z) => el("span", { class: "chip" }, zoneName(z))),
+    sheet.soil_classes.map((s) => el("span", { class: "chip soil" }, zoneName(s))));
+  $("#viewer-body").replaceChildren(el("p", { class: "summary" }, sheet.summary), zones, ...markdown(sheet.body));
+  if (!$("#viewer").open) $("#viewer").showModal();
+}
+
+async function openDocument(docId, page, quote) {
+  const doc = await api(`/api/documents/${encodeURIComponent(docId)}`);
+  $("#viewer-title").textContent = doc.title;
+  $("#viewer-langs").replaceChildren(doc.url ? el("a", { href: doc.url, target: "_blank", rel: "noopener" }, doc.source) : el("span", {}, doc.source));
+  const parts = doc.pages.map((p) => {
+    const head = p.page ? `${t("page")} ${p.page}` : p.section || "";
+    const node = el("section", { class: "docpart", "data-page": p.page ?? "" }, head ? el("h4", {}, head) : null);
+    const text = p.text;
+    const at = quote ? text.replace(/\s+/g, " ").indexOf(quote.replace(/\s+/g, " ").slice(0, 60)) : -1;
+    if (at >= 0) {
+      const flat = text.replace(/\s+/g, " ");
+      node.append(el("p", {}, flat.slice(0, at), el("mark", { class: "quote" }, flat.slice(at, at + quote.length)), flat.slice(at + quote.length)));
+    } else node.append(el("p", {}, text));
+    return node;
+  });
+  $("#viewer-body").replaceChildren(...parts);
+  if (!$("#viewer").open) $("#viewer").showModal();
+  const target = $("#viewer-body mark.quote") || (page && $(`#viewer-body [data-page="${page}"]`));
+  if (target) target.scrollIntoView({ block: "center" });
+}
+
+// --- chat -----------------------------------------------------------------------------------------
+
+async function ask() {
+  const question = $("#question").value.trim();
+  if (!question) return;
+  const chat = $("#chat");
+  chat.append(el("p", { class: "you" }, question));
+  const waiting = el("p", { class: "status" }, t("thinking"));
+  chat.append(waiting);
+  $("#question").value = "";
+  try {
+    const data = await api("/api/ask", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question, lang: state.lang, session_id: state.session }) });
+    state.session = data.session_id;
+    waiting.remove();
+    const cites = data.citations.map((c) => el("li", {},
+      el("a", { href: "#", class: "citation", onclick: (e) => { e.preventDefault(); openDocument(c.doc_id, c.page, c.quote); } },
+        `[${c.n}] ${c.title}`),
+      ` — ${[c.doc_type.replace("_", " "), c.source, c.page ? `${t("page")} ${c.page}` : c.section, c.date].filter(Boolean).join(" · ")}`,
+      c.lang && c.lang !== data.language ? el("span", { class: "srclang" }, ` (${t("source_in")} ${I18N[state.lang].langs[c.lang] || c.lang})`) : null));
+    chat.append(el("div", { class: data.found ? "answer" : "answer none" }, el("p", {}, data.answer), cites.length ? el("ol", { class: "cites" }, cites) : null));
+  } catch (err) {
+    waiting.textContent = `${t("error")} ${err.message}`;
+  }
+}
+
+// --- my conditions --------------------------------------------------------------------------------
+
+async function findForPlace() {
+  const form = new FormData($("#place-form"));
+  const params = new URLSearchParams();
+  for (const key of ["mat", "map", "pet", "elevation", "soil", "sand", "clay", "lat", "lon"]) {
+    const value = String(form.get(key) || "").trim();
+    if (value) params.set(key, value);
+  }
+  const zoneBox = $("#place-zone");
+  try {
+    const zone = await api(`/api/zones/classify?${params}`);
+    const climate = zone.climate_zone ? zoneName(zone.climate_zone)
+      : zone.candidates.length ? `${t("undecided")} ${zone.candidates.map(zoneName).join(" / ")} (${t("give")} ${zone.missing.join(", ")})` : "—";
+    zoneBox.replaceChildren(el("div", { class: "zonecard" },
+      el("p", {}, el("strong", {}, `${t("your_zone")}: `), climate),
+      el("p", {}, el("strong", {}, `${t("your_soil")}: `), zone.soil_class ? zoneName(zone.soil_class) : "—"),
+      el("details", {}, el("summary", {}, t("rules")), el("ul", {}, [...zone.trace, ...zone.soil_trace].map((line) => el("li", {}, line))))));
+    const conditions = [];
+    for (const key of ["mat", "map", "pet", "elevation", "sand", "clay"]) if (params.get(key)) conditions.push(`${key}=${params.get(key)}`);
+    const extra = {};
+    if (conditions.length) extra.conditions = conditions.join(",");
+    if (params.get("soil")) extra.soil = params.get("soil");
+    if (params.get("lat") && params.get("lon")) { extra.lat = params.get("lat"); extra.lon = params.get("lon"); }
+    const goal = String(form.get("goal") || "").trim() || t("goal_placeholder");
+    const data = await api(`/api/search?${new URLSearchParams({ q: goal, k: "10", filter: "doc_type=practice", ...extra })}`);
+    const box = $("#place-results");
+    box.replaceChildren(...data.results.map(hitCard));
+    if (data.not_recommended.length) {
+      box.append(el("h3", {}, t("not_recommended")), el("ul", { class: "rejected" },
+        data.not_recommended.map((h) => el("li", {}, el("strong", {}, h.title), `: ${h.unsuited}`))));
+    }
+  } catch (err) {
+    zoneBox.replaceChildren(el("p", { class: "status" }, `${t("error")} ${err.message}`));
+  }
+}
+
+// --- gaps and practices ---------------------------------------------------------------------------
+
+async function loadGaps() {
+  const by = $("#gaps-by").value;
+  $("#gaps-img").src = `/api/gaps.png?by=${by}&lang=${state.lang}`;
+  try {
+    const data = await api(`/api/gaps?by=${by}`);
+    $("#gaps-list").replaceChildren(...data.gaps.filter((g) => g.plausible).slice(0, 12).map((g) =>
+      el("li", {}, el("strong", {}, data.category_names[g.category] || g.category), " × ",
+        (data.column_names[g.column] || {})[state.lang] || g.column, ` — ${g.evidence} ${t("evidence")}; ${g.why}`)));
+  } catch (err) {
+    $("#gaps-list").replaceChildren(el("li", {}, `${t("error")} ${err.message}`));
+  }
+}
+
+async function loadPractices() {
+  try {
+    const list = await api(`/api/practices?lang=${state.lang}`);
+    $("#practice-list").replaceChildren(...list.map((p) => el("li", { class: "card" },
+      el("h3", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); openPractice(p.id); } }, p.title)),
+      el("p", {}, p.summary),
+      el("p", { class: "chips" }, p.climate_zones.map((z) => el("span", { class: "chip" }, zoneName(z)))))));
+  } catch (err) {
+    $("#practice-list").replaceChildren(el("li", {}, `${t("error")} ${err.message}`));
+  }
+}
+
+// --- wiring ---------------------------------------------------------------------------------------
+
+function showTab(name) {
+  for (const b of document.querySelectorAll(".tabs button")) b.classList.toggle("active", b.dataset.tab === name);
+  for (const p of document.querySelectorAll(".panel")) p.classList.toggle("active", p.id === `tab-${name}`);
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
+  $("#ui-lang").addEventListener("change", (e) => { state.lang = e.target.value; localStorage.setItem("humus-lang", state.lang); applyLanguage(); });
+  $("#search-form").addEventListener("submit", (e) => { e.preventDefault(); state.filters = {}; runSearch(); });
+  $("#group-zone").addEventListener("change", runSearch);
+  $("#ask-form").addEventListener("submit", (e) => { e.preventDefault(); ask(); });
+  $("#new-chat").addEventListener("click", () => { state.session = null; $("#chat").replaceChildren(); });
+  $("#place-form").addEventListener("submit", (e) => { e.preventDefault(); findForPlace(); });
+  $("#gaps-by").addEventListener("change", loadGaps);
+  $("#viewer-close").addEventListener("click", () => $("#viewer").close());
+  state.zones = await api("/api/zones").catch(() => null);
+  applyLanguage();
+});

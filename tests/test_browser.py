@@ -1,0 +1,136 @@
+"""The web page in a real browser: Playwright driving Debian's Chromium against a live server.
+
+Screenshots go to eval/.cache/screenshots/ (look at them). Without /usr/bin/chromium the test is skipped,
+unless HUMUS_REQUIRE_BROWSER is set (as in CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import API_KEY, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "eval" / ".cache" / "screenshots"
+
+if not CHROMIUM.exists():
+    if os.environ.get("HUMUS_REQUIRE_BROWSER"):
+        raise RuntimeError("/usr/bin/chromium is missing: apt-get install chromium (make browser)")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def page(live_server: str) -> Iterator[Page]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.goto(live_server)
+        yield pg
+        browser.close()
+        assert not errors, errors
+
+
+def test_search_and_facets(page: Page) -> None:
+    expect(page).to_have_title("Humus · soil-carbon knowledge base")
+    page.fill("#q", "cover crops between cash crops")
+    page.press("#q", "Enter")
+    first = page.locator("#results .hit h3").first
+    expect(first).to_contain_text("Cover crops")
+    expect(page.locator("#facets .facet").first).to_be_visible()
+    page.locator("#facets input[data-facet='doc_type'][value='practice']").check()
+    expect(page.locator("#results .hit").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "1-search.png"), full_page=True)
+
+
+def test_french_interface_and_sheet(page: Page) -> None:
+    page.select_option("#ui-lang", "fr")
+    expect(page.locator(".tabs button[data-tab='search']")).to_have_text("Rechercher")
+    page.fill("#q", "cultures intermédiaires")  # a synonym: the sheet is titled "Couverts végétaux ..."
+    page.press("#q", "Enter")
+    hit = page.locator("#results .hit h3 a").first
+    expect(hit).to_contain_text("Couverts végétaux")
+    hit.click()
+    viewer = page.locator("#viewer")
+    expect(viewer).to_be_visible()
+    expect(page.locator("#viewer-body h4").first).to_be_visible()  # the sheet's sections, rendered
+    page.screenshot(path=str(SHOTS / "2-sheet-fr.png"))
+    page.locator("#viewer-langs button", has_text="ES").click()
+    expect(page.locator("#viewer-title")).to_contain_text("Cultivos de cobertura")
+    page.click("#viewer-close")
+
+
+def test_ask_and_follow_the_citation(page: Page) -> None:
+    page.select_option("#ui-lang", "en")
+    page.click(".tabs button[data-tab='ask']")
+    page.fill("#question", "What is the total annual budget proposed for 2022?")
+    page.press("#question", "Enter")
+    answer = page.locator("#chat .answer").last
+    expect(answer).to_contain_text("970,000", timeout=30_000)
+    citation = answer.locator("a.citation").first
+    expect(citation).to_contain_text("Consortium 8-1")
+    page.screenshot(path=str(SHOTS / "3-answer.png"))
+    citation.click()
+    expect(page.locator("#viewer-body mark.quote")).to_contain_text("970,000")
+    page.screenshot(path=str(SHOTS / "4-citation.png"))
+    page.click("#viewer-close")
+    page.fill("#question", "and in 2021?")
+    page.press("#question", "Enter")
+    expect(page.locator("#chat .answer").last).to_contain_text("2021", timeout=30_000)
+
+
+def test_gap_map(page: Page) -> None:
+    page.click(".tabs button[data-tab='gaps']")
+    image = page.locator("#gaps-img")
+    expect(image).to_be_visible()
+    page.wait_for_function("document.querySelector('#gaps-img').naturalWidth > 500")
+    expect(page.locator("#gaps-list li").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "5-gaps.png"), full_page=True)
+
+
+def test_conditions_form(page: Page) -> None:
+    page.select_option("#ui-lang", "es")
+    page.click(".tabs button[data-tab='place']")
+    page.fill("input[name='mat']", "27")
+    page.fill("input[name='map']", "600")
+    page.fill("input[name='soil']", "Arenosols")
+    page.click("#place-form button[type='submit']")
+    expect(page.locator("#place-zone")).to_contain_text("Tropical seco")
+    expect(page.locator("#place-zone")).to_contain_text("Suelos arenosos")
+    expect(page.locator("#place-results .hit .match").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "6-conditions-es.png"), full_page=True)
+
+
+def test_document_text_is_escaped(page: Page, live_server: str) -> None:
+    page.select_option("#ui-lang", "en")
+    hostile = (
+        b"Injected <script>window.__pwned = 1</script>\n\n"
+        b'A note on Xylophage compost <img src=x onerror="window.__pwned = 2"> trials.'
+    )
+    upload = page.request.post(
+        f"{live_server}/api/documents",
+        multipart={"files": {"name": "hostile.txt", "mimeType": "text/plain", "buffer": hostile}},
+        headers={"X-API-Key": API_KEY},
+    )
+    assert upload.ok, upload.text()
+    doc_id = upload.json()["files"][0]["documents"][0]
+    try:
+        page.click(".tabs button[data-tab='search']")
+        page.fill("#q", "Xylophage compost")
+        page.press("#q", "Enter")
+        hit = page.locator("#results .hit").first
+        expect(hit).to_contain_text("<script>")
+        expect(hit.locator(".snippet")).to_contain_text("<img src=x")
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("#results script, #results img").count() == 0
+    finally:
+        page.request.delete(f"{live_server}/api/documents/{doc_id}", headers={"X-API-Key": API_KEY})
