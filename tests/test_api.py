@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from conftest import API_KEY, RASTER
 from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from service.api import create_app, safe_filename
 from service.chat import Chat, resolve_follow_up, split_sentences
 from service.settings import Settings
-from tests.conftest import API_KEY, RASTER
 
 KEY = API_KEY
 

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import API_KEY, ROOT
+from conftest import API_KEY, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "eval" / ".cache" / "screenshots"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import RASTER, ROOT
 from typer.testing import CliRunner
 
 from index.kb import KnowledgeBase
 from index.zones import Conditions, Place, ZoneError
 from service.cli import app
-from tests.conftest import RASTER, ROOT
 
 PRACTICES = ROOT / "corpus" / "practices"
 needs_raster = pytest.mark.skipif(not RASTER.exists(), reason="shared zone raster not present")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import RASTER
 from typer.testing import CliRunner
 
 from index.zones import Conditions, Raster, ZoneError, classify, classify_climate, classify_soil, match_tier, zones
 from service.cli import app
-from tests.conftest import RASTER
 
 needs_raster = pytest.mark.skipif(not RASTER.exists(), reason="shared zone raster not present")
 
