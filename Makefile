@@ -75,7 +75,12 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: setup
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PIP) install -q -e '.[bench]'
+	touch $@
+
+# Peers, embedding, latency, HTTP load and scale (about 10 minutes); rewrites its section of eval/RESULTS.md.
+bench: setup $(VENV)/.installed-bench
 	$(PY) -m eval.bench
 
 # Search quality on the labelled set and XQuAD; writes its section of eval/RESULTS.md.

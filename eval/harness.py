@@ -89,8 +89,8 @@ def labelled_key(kb: KnowledgeBase) -> Callable:
     return key
 
 
-def labelled_task(config: IndexConfig, modes: tuple[str, ...] = MODES) -> dict:
-    kb = _open("labelled", config)
+def labelled_task(config: IndexConfig, modes: tuple[str, ...] = MODES, home: str = "labelled") -> dict:
+    kb = _open(home, config)
     kb.ingest([ROOT / "corpus" / "practices", SHARED / "seeds"], prune=True)
     queries, qrels = load_labelled()
     key = labelled_key(kb)

@@ -16,6 +16,8 @@ FAMILY_PROMPTS = (
     ("e5", "query: ", "passage: "),
     ("bge-", "Represent this sentence for searching relevant passages: ", ""),
 )
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DEVICES = ("auto", "cpu", "cuda")
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "xlm", "mpnet-base-multi", "distiluse")
 
 
@@ -40,12 +42,16 @@ class SentenceTransformerEmbedder(Embedder):
         query_prompt: str | None = None,
         document_prompt: str | None = None,
         languages: str = "auto",
+        precision: str = "auto",
+        device: str = "auto",
     ) -> None:
         from sentence_transformers import SentenceTransformer
 
         folder = resolve_model_dir(name)
+        self.device = resolve_device(device)
+        self.precision = resolve_precision(precision, self.device)
         try:
-            self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+            self.model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
         except Exception as exc:
             raise ModelUnavailableError(f"could not load embedding model {name!r} from {folder}: {exc}") from exc
         self.name = name
@@ -65,11 +71,53 @@ class SentenceTransformerEmbedder(Embedder):
     def embed_batch(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
         prompt = self.query_prompt if query else self.document_prompt
-        vectors = self.model.encode(
-            texts, prompt=prompt or None, batch_size=32, normalize_embeddings=True, show_progress_bar=False
-        )
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
+        # sentence-transformers sorts each call's texts by length, so batches are padded little
+        with torch.autocast(self.device, dtype=dtype, enabled=dtype is not None):
+            vectors = self.model.encode(
+                texts, prompt=prompt or None, batch_size=32, normalize_embeddings=True, show_progress_bar=False
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def resolve_device(device: str) -> str:
+    """`auto`: a CUDA GPU when torch sees one, else the CPU; a GPU is never required."""
+    import torch
+
+    if device not in DEVICES:
+        raise ValueError(f"embedding device must be one of {', '.join(DEVICES)}, not {device!r}")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelUnavailableError("HUMUS_EMBED_DEVICE=cuda but torch sees no CUDA GPU; use auto or cpu")
+    return device
+
+
+def resolve_precision(precision: str, device: str) -> str:
+    """`auto`: fp16 on a GPU, bf16 on a CPU with native bfloat16 (AVX512-BF16 or AMX), fp32 otherwise.
+
+    Measured on eval/ (see eval/RESULTS.md): bf16 vectors have cosine > 0.9999 with the fp32 ones and
+    embedding runs about 2.8× faster on such a CPU; without native bf16 it would be slower, hence fp32.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"embedding precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if precision != "auto":
+        return precision
+    if device == "cuda":
+        return "fp16"
+    return "bf16" if cpu_has_bf16() else "fp32"
+
+
+@cache
+def cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return bool(re.search(r"\b(avx512_bf16|amx_bf16)\b", flags))
 
 
 def _multilingual(folder: Path, name: str) -> bool:
@@ -86,7 +134,12 @@ def _multilingual(folder: Path, name: str) -> bool:
 
 @cache
 def load_embedder(
-    name: str, query_prompt: str | None = None, document_prompt: str | None = None, languages: str = "auto"
+    name: str,
+    query_prompt: str | None = None,
+    document_prompt: str | None = None,
+    languages: str = "auto",
+    precision: str = "auto",
+    device: str = "auto",
 ) -> Embedder:
     """The embedder for a model name or path; loaded once per process."""
-    return SentenceTransformerEmbedder(name, query_prompt, document_prompt, languages)
+    return SentenceTransformerEmbedder(name, query_prompt, document_prompt, languages, precision, device)

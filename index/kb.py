@@ -78,9 +78,11 @@ class IndexConfig:
     chunk_overlap: int = 32
     vector_index: str = "auto"  # auto | exact | ivf
     ann_threshold: int = 50_000
-    nprobe: int = 16
+    nprobe: int = 128
     glossary: Path | None = None
     freedict_dir: Path | None = Path("/usr/share/dictd")
+    embed_precision: str = "auto"  # auto | fp32 | bf16 | fp16
+    embed_device: str = "auto"  # auto | cpu | cuda
     zone_raster: Path | None = None  # GeoTIFF of IPCC climate zones, for documents and places with coordinates
 
 
@@ -191,7 +193,9 @@ class KnowledgeBase:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             c = self.config
-            self._embedder = load_embedder(c.model, c.query_prompt, c.document_prompt, c.embed_languages)
+            self._embedder = load_embedder(
+                c.model, c.query_prompt, c.document_prompt, c.embed_languages, c.embed_precision, c.embed_device
+            )
         return self._embedder
 
     def vector_index(self) -> VectorIndex:

@@ -34,11 +34,18 @@ class Settings(BaseSettings):
         "auto",
         description="Languages the embedding model reads well: `auto` (from the model card), `*`, or `en,fr,...`.",
     )
+    embed_precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        "auto",
+        description="Arithmetic for embedding: `auto` (fp16 on a GPU, bf16 on a CPU with native bfloat16, else fp32).",
+    )
+    embed_device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Where to embed: `auto` (a CUDA GPU when there is one, else the CPU), `cpu`, `cuda`."
+    )
     vector_index: Literal["auto", "exact", "ivf"] = Field(
         "auto", description="FAISS index: `exact`, `ivf` (approximate), or `auto` (IVF from the threshold up)."
     )
     ann_threshold: int = Field(50_000, ge=1, description="Chunk count from which `auto` switches to the IVF index.")
-    nprobe: int = Field(16, ge=1, description="IVF lists searched per query (more: slower, more exact).")
+    nprobe: int = Field(128, ge=1, description="IVF lists searched per query (more: slower, more exact).")
     glossary: Path = Field(
         Path("corpus/glossary/glossary.csv"), description="Multilingual glossary used to translate queries."
     )
@@ -69,6 +76,8 @@ class Settings(BaseSettings):
             query_prompt=self.query_prompt,
             document_prompt=self.document_prompt,
             embed_languages=self.embed_languages,
+            embed_precision=self.embed_precision,
+            embed_device=self.embed_device,
             max_file_bytes=self.max_file_bytes,
             chunk_overlap=self.chunk_overlap,
             vector_index=self.vector_index,
