@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from index.analysis import CONCEPT, analyze, tagged, term, words
 from index.catalog import FACETS, Catalog
-from index.lexicon import QUERY_LANGS, ExpandedQuery
+from index.lexicon import QUERY_LANGS, ExpandedQuery, TermGroup
 from ingest.text import language_detector
 
 if TYPE_CHECKING:
@@ -90,6 +91,16 @@ def query_language(text: str, default: str = "en") -> str:
     return values[0].language.iso_code_639_1.name.lower()
 
 
+def group_bags(group: TermGroup, langs: Iterable[str | None]) -> set[tuple[str, ...]]:
+    """A query term group as index-term bags: its words read in each language, its translations, its concepts."""
+    bags = {tuple(tagged(analyze(group.source, lang), lang)) for lang in langs}
+    bags |= {tuple(tagged(analyze(text, lang), lang)) for lang, text in group.alternatives[1:]}
+    if group.concepts:  # the glossary concepts named, whatever the language of the chunk
+        bags.add(tuple(CONCEPT + c for c in group.concepts))
+    bags.discard(())
+    return bags
+
+
 def _zscore(x: np.ndarray) -> np.ndarray:
     std = x.std()
     return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
@@ -114,11 +125,7 @@ class Searcher:
         for group in query.groups:
             # the words as typed, read as every language the index holds: names and numbers match anywhere,
             # and a wrongly guessed query language costs nothing
-            bags = {tuple(tagged(analyze(group.source, lang), lang)) for lang in langs}
-            bags |= {tuple(tagged(analyze(text, lang), lang)) for lang, text in group.alternatives[1:]}
-            if group.concepts:  # the glossary concepts named, whatever the language of the chunk
-                bags.add(tuple(CONCEPT + c for c in group.concepts))
-            bags.discard(())
+            bags = group_bags(group, langs)
             if not bags:
                 continue
             best = np.max([lexical.scores(list(bag)) for bag in bags], axis=0)

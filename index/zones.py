@@ -184,6 +184,15 @@ class Conditions:
                 raise ZoneError(f"unknown condition {key!r}; known: {known}")
         return cls(**values)  # type: ignore[arg-type]
 
+    @classmethod
+    def of(cls, text: str | None, **given: object) -> Conditions:
+        """`parse(text)` with the fields given on their own (`zone=`, `soil=`, `lat=`, `lon=`) on top."""
+        conditions = cls.parse(text or "")
+        for name, value in given.items():
+            if value is not None:
+                setattr(conditions, name, value)
+        return conditions
+
     def __bool__(self) -> bool:
         return any(v is not None for v in asdict(self).values())
 

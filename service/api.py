@@ -164,10 +164,7 @@ def _routes():  # noqa: ANN202 - one place that lists every route
         lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
     ) -> SearchResponse:
         try:
-            place = Conditions.parse(conditions or "")
-            for name, value in (("zone", zone), ("soil", soil), ("lat", lat), ("lon", lon)):
-                if value is not None:
-                    setattr(place, name, value)
+            place = Conditions.of(conditions, zone=zone, soil=soil, lat=lat, lon=lon)
             with svc.lock:
                 result = svc.kb.search(
                     q, k=k, lang=lang, mode=mode, filters=filter or [], group_by=group_by, conditions=place or None

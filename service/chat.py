@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.analysis import CONCEPT, analyze, tagged
+from index.analysis import analyze
 from index.lexicon import QUERY_LANGS
-from index.search import Searcher, query_language
+from index.search import Searcher, group_bags, query_language
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -163,9 +163,9 @@ class Chat:
             if years and not years & set(YEAR.findall(CITED_YEAR.sub("", c.text))):
                 continue  # a question about a year is answered by a sentence about that year
             lang = c.chunk["lang"]
-            terms = set(_terms(c.text, lang)) | set(self._concepts(c.text, lang))
+            terms = set(self.kb.terms_of(c.text, lang))
             if c.hit.doc_id not in titles:
-                titles[c.hit.doc_id] = set(_terms(c.hit.title, lang)) | set(self._concepts(c.hit.title, lang))
+                titles[c.hit.doc_id] = set(self.kb.terms_of(c.hit.title, lang))
             present = np.array([bool(alts & terms) for _, alts, _ in groups])
             in_title = np.array([bool(alts & titles[c.hit.doc_id]) for _, alts, _ in groups]) & ~present
             c.coverage = float((weights[present].sum() + TITLE_WEIGHT * weights[in_title].sum()) / weights.sum())
@@ -196,16 +196,11 @@ class Chat:
         expanded = self.kb.lexicon().expand(question, lang)
         groups = []
         for group in expanded.groups:
-            alts = {t for code in QUERY_LANGS for t in _terms(group.source, code)}
-            alts |= {t for code, text in group.alternatives[1:] for t in _terms(text, code)}
-            alts |= {CONCEPT + c for c in group.concepts}
+            alts = {t for bag in group_bags(group, QUERY_LANGS) for t in bag}
             if alts:
                 source = group.source.strip()
                 groups.append((1.5 if YEAR.fullmatch(source) else 1.0, alts, source))
         return groups
-
-    def _concepts(self, text: str, lang: str | None) -> list[str]:
-        return [CONCEPT + c for c in self.kb.tagger().mentions(text, lang)]
 
     def _cite(self, n: int, c: _Candidate) -> Citation:
         """Cite the rendering that has a page for the quote (the PDF of a report read from text), if any."""
@@ -309,10 +304,6 @@ def split_sentences(text: str) -> list[str]:
             start = stop.end()
         out.append(block[start:].strip())
     return [s for s in out if len(s) >= 25 and (s[-1] in '.!?…)»"' or len(s.split()) >= 12)]  # not a heading
-
-
-def _terms(text: str, lang: str | None) -> list[str]:
-    return tagged(analyze(text, lang), lang)
 
 
 def _squash(text: str) -> str:

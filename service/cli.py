@@ -148,10 +148,7 @@ def search(
     """Search the knowledge base; with a place, practices documented for comparable zones come first."""
     kb, _ = _open(home)
     try:
-        place = Conditions.parse(conditions or "")
-        for name, value in (("zone", zone), ("soil", soil), ("lat", lat), ("lon", lon)):
-            if value is not None:
-                setattr(place, name, value)
+        place = Conditions.of(conditions, zone=zone, soil=soil, lat=lat, lon=lon)
         result = kb.search(
             query, k=k, lang=lang, mode=mode, filters=filters or [], group_by=group_by, conditions=place or None
         )
