@@ -70,7 +70,9 @@ class Catalog:
     chunk_lang: list[str | None]
     chunk_weight: np.ndarray  # 1, or REFERENCE_WEIGHT for a chunk of a reference list
     position: dict[int, int] = field(default_factory=dict)  # chunk id -> row
+    doc_rows: dict[str, list[int]] = field(default_factory=dict)  # document -> its rows
     title_terms: dict[str, set[str]] = field(default_factory=dict)  # index terms of titles, filled by search
+    family_vectors: dict[str, np.ndarray | None] = field(default_factory=dict)  # filled by search (feedback)
 
     @classmethod
     def load(cls, store: Store, rows: list | None = None) -> Catalog:
@@ -84,6 +86,9 @@ class Catalog:
         rows = store.chunk_table() if rows is None else rows
         ids = np.array([r["id"] for r in rows], dtype=np.int64)
         tags = store.doc_tags()
+        doc_rows: dict[str, list[int]] = {}
+        for i, r in enumerate(rows):
+            doc_rows.setdefault(r["doc_id"], []).append(i)
         return cls(
             generation=generation,
             docs=docs,
@@ -98,6 +103,7 @@ class Catalog:
                 dtype=np.float32,
             ),
             position={int(cid): i for i, cid in enumerate(ids)},
+            doc_rows=doc_rows,
         )
 
     def matches(self, doc_id: str, filters: dict[str, set[str]]) -> bool:

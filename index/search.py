@@ -30,6 +30,11 @@ DENSE_WEIGHT = 0.6
 FOREIGN_CHUNK_WEIGHT = 0.5
 FOREIGN_QUERY_WEIGHT = 0.25
 TITLE_WEIGHT = 0.5  # added for a document whose title names every term of the query (in proportion)
+# Pseudo-relevance feedback (hybrid mode): the z-scored similarity of each candidate's document to the best
+# FEEDBACK_DOCS first-pass documents is added with this weight, so that below its first results the ranking follows
+# what those results are about rather than chance word matches (which differ from one query language to another).
+FEEDBACK_DOCS = 3
+FEEDBACK_WEIGHT = 1.0
 SNIPPET_CHARS = 260
 
 
@@ -202,6 +207,8 @@ class Searcher:
             rows.update(dense)
         order = np.array(sorted(rows), dtype=np.int64)
         final, found_by = self._fuse(order, lex, dense, qvecs, mode, lang)
+        if mode == "hybrid" and len(order) > FEEDBACK_DOCS:
+            final = final + FEEDBACK_WEIGHT * _zscore(self._feedback(order, final))
         return self._assemble(query, mode, order, final, found_by, terms, k, group_by, place)
 
     def _fuse(
@@ -231,6 +238,40 @@ class Searcher:
         titles = {d: self.title_coverage(d) for d in set(docs)}
         title = np.array([titles[d] for d in docs], dtype=np.float32)
         return _zscore(lex[rows]) + DENSE_WEIGHT * weight * _zscore(dense_scores) + TITLE_WEIGHT * title, found_by
+
+    def _feedback(self, rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Cosine of each candidate's document family to the mean of the best FEEDBACK_DOCS families.
+
+        Only families the model reads take part: a family with no rendering in a language the model handles gets
+        0 (the mean, after z-scoring), and without any such family among the first results there is no feedback.
+        """
+        cat = self.catalog
+        fams = [cat.family[cat.chunk_doc[r]] for r in rows.tolist()]
+        ranked = dict.fromkeys(fams[i] for i in np.argsort(-scores, kind="stable").tolist())
+        vectors = {fam: self.family_vector(fam) for fam in ranked}
+        head = [vectors[fam] for fam in list(ranked)[:FEEDBACK_DOCS] if vectors[fam] is not None]
+        if not head:
+            return np.zeros(len(rows), dtype=np.float32)
+        centroid = np.mean(head, axis=0)
+        sims = {fam: float(v @ centroid) for fam, v in vectors.items() if v is not None}
+        neutral = float(np.mean(list(sims.values())))
+        return np.array([sims.get(fam, neutral) for fam in fams], dtype=np.float32)
+
+    def family_vector(self, fam: str) -> np.ndarray | None:
+        """Mean chunk vector of the family's renderings in languages the model reads; None if it has none.
+
+        Comparing families in the model's own language keeps the feedback the same whichever translation of a
+        practice sheet the query happened to match.
+        """
+        cat = self.catalog
+        if fam not in cat.family_vectors:
+            embedder = self.kb.embedder()
+            members = [m for m in cat.members.get(fam, []) if embedder.handles((cat.docs[m].languages or [None])[0])]
+            rows = [r for m in members for r in cat.doc_rows.get(m, ())]
+            vector = self.kb.vector_index().vectors(cat.chunk_ids[rows]).mean(axis=0) if rows else None
+            norm = float(np.linalg.norm(vector)) if vector is not None else 0.0
+            cat.family_vectors[fam] = vector / norm if norm > 0 else None
+        return cat.family_vectors[fam]
 
     # --- from chunks to hits ---------------------------------------------------------------
 
@@ -313,7 +354,7 @@ class Searcher:
 
     def _chunk_for(self, doc_id: str, doc_rows: dict[str, int]) -> int:
         """Id of the document's best candidate chunk, or of its opening chunk (a translation nothing matched)."""
-        row = doc_rows[doc_id] if doc_id in doc_rows else self.catalog.chunk_doc.index(doc_id)
+        row = doc_rows[doc_id] if doc_id in doc_rows else self.catalog.doc_rows[doc_id][0]
         return int(self.catalog.chunk_ids[row])
 
     def _hit(self, fam: str, score: float, modes: list[str], chunk: sqlite3.Row, terms: set[str]) -> Hit:

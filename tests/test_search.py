@@ -10,7 +10,7 @@ import pytest
 from langchain_core.runnables import RunnableLambda
 
 from index.kb import KnowledgeBase
-from index.search import query_language
+from index.search import Searcher, query_language
 from index.vectors import IndexMismatchError
 from service.retriever import HumusRetriever
 
@@ -49,6 +49,32 @@ def test_french_and_spanish_questions_find_an_english_only_report(corpus_kb, que
     result = corpus_kb.search(query, k=3)
     top = corpus_kb.catalog().docs[result.hits[0].doc_id]
     assert Path(top.path).name == "004_ad0c69c5e3eac3c3.txt", [h.title for h in result.hits]
+
+
+def test_feedback_compares_families_in_the_language_the_model_reads(corpus_kb):
+    searcher = Searcher(corpus_kb, corpus_kb.catalog())
+    cat = searcher.catalog
+    english = cat.doc_rows["practice:no-till:en"]
+    expected = corpus_kb.vector_index().vectors(cat.chunk_ids[english]).mean(axis=0)
+    vector = searcher.family_vector("practice:no-till")
+    assert vector is not None
+    np.testing.assert_allclose(vector, expected / np.linalg.norm(expected), rtol=1e-5)
+    # the French and Spanish sheets do not pull the family vector off the English one
+    french = corpus_kb.vector_index().vectors(cat.chunk_ids[cat.doc_rows["practice:no-till:fr"]]).mean(axis=0)
+    assert float(vector @ french / np.linalg.norm(french)) < 0.999
+    # rows of the first families get the highest feedback; a family close to them beats an unrelated one
+    rows = np.array(
+        [
+            english[0],
+            cat.doc_rows["practice:reduced-tillage:en"][0],
+            cat.doc_rows["practice:biochar:en"][0],
+            cat.doc_rows["practice:mangrove-restoration:en"][0],
+            cat.doc_rows["practice:residue-retention:en"][0],
+        ]
+    )
+    sims = searcher._feedback(rows, np.array([5.0, 4.0, 3.0, 1.0, 0.5], dtype=np.float32))
+    assert sims[:3].min() > sims[3]
+    assert sims[4] > sims[3]  # residue retention is nearer to tillage practices than mangroves are
 
 
 def test_english_query_finds_spanish_only_text(tmp_path):
