@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,13 +23,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
-def served(home: Path) -> Iterator[str]:
-    """`humus serve` on a free loopback port, for the duration of the block."""
+def served(home: Path, workers: int | None = None, peer: bool = False) -> Iterator[str]:
+    """`humus serve` on a free loopback port, for the duration of the block (`workers`: its processes).
+
+    `peer`: the LangChain FAISS app of eval/peer_server.py over the same store instead.
+    """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "HUMUS_HOME": str(home)}
     cmd = [str(Path(sys.executable).parent / "humus"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--workers", str(workers)] if workers else []
+    if peer:
+        cmd = [sys.executable, "-m", "eval.peer_server", str(home), str(port)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
@@ -52,6 +59,7 @@ async def _run(base: str, queries: list[str], clients: int, seconds: float, dist
     latencies: list[float] = []
     errors = 0
     counter = 0
+    run = uuid.uuid4().hex[:6]  # distinct texts must not repeat those of an earlier run (the result cache)
     stop = time.perf_counter() + seconds
 
     async def worker(client: httpx.AsyncClient) -> None:
@@ -60,7 +68,7 @@ async def _run(base: str, queries: list[str], clients: int, seconds: float, dist
             counter += 1
             text = queries[counter % len(queries)]
             if distinct:  # a new query text every time: no result cache, the query is embedded
-                text = f"{text} {counter}"
+                text = f"{text} {run}{counter}"
             start = time.perf_counter()
             try:
                 response = await client.get(f"{base}/api/search", params={"q": text, "k": 10})

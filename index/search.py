@@ -118,6 +118,7 @@ class Searcher:
         self.kb, self.catalog = kb, catalog
         self.passing: set[str] | None = None  # documents that pass the filters (None: no filter)
         self.group_bags: list[set[tuple[str, ...]]] = []  # each query term group: its renderings as index terms
+        self.used: set[str] = set()  # every index term of those renderings
 
     # --- scoring ---------------------------------------------------------------------------
 
@@ -137,6 +138,7 @@ class Searcher:
             total += best
             self.group_bags.append(bags)
             used.update(t for bag in bags for t in bag)
+        self.used = used
         return total, used
 
     def title_coverage(self, doc_id: str) -> float:
@@ -148,6 +150,8 @@ class Searcher:
             doc = cat.docs[doc_id]
             cat.title_terms[doc_id] = set(self.kb.terms_of(doc.title, doc.languages[0] if doc.languages else None))
         title = cat.title_terms[doc_id]
+        if title.isdisjoint(self.used):  # most titles share no term with the query
+            return 0.0
         named = sum(1 for bags in self.group_bags if any(title.issuperset(bag) for bag in bags))
         return named / len(self.group_bags)
 
@@ -208,7 +212,7 @@ class Searcher:
         order = np.array(sorted(rows), dtype=np.int64)
         final, found_by = self._fuse(order, lex, dense, qvecs, mode, lang)
         if mode == "hybrid" and len(order) > FEEDBACK_DOCS:
-            final = final + FEEDBACK_WEIGHT * _zscore(self._feedback(order, final))
+            final = self._feedback(order, final)
         return self._assemble(query, mode, order, final, found_by, terms, k, group_by, place)
 
     def _fuse(
@@ -240,22 +244,28 @@ class Searcher:
         return _zscore(lex[rows]) + DENSE_WEIGHT * weight * _zscore(dense_scores) + TITLE_WEIGHT * title, found_by
 
     def _feedback(self, rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        """Cosine of each candidate's document family to the mean of the best FEEDBACK_DOCS families.
+        """Scores after feedback: the best family stays first; every other candidate gains FEEDBACK_WEIGHT times the
+        z-scored cosine of its family to the mean of the best FEEDBACK_DOCS families.
 
-        Only families the model reads take part: a family with no rendering in a language the model handles gets
-        0 (the mean, after z-scoring), and without any such family among the first results there is no feedback.
+        Only families the model reads take part: one with no rendering in a language the model handles gains the
+        mean, and without any such family among the first results there is no feedback.
         """
         cat = self.catalog
         fams = [cat.family[cat.chunk_doc[r]] for r in rows.tolist()]
-        ranked = dict.fromkeys(fams[i] for i in np.argsort(-scores, kind="stable").tolist())
+        ranked = list(dict.fromkeys(fams[i] for i in np.argsort(-scores, kind="stable").tolist()))
         vectors = {fam: self.family_vector(fam) for fam in ranked}
-        head = [vectors[fam] for fam in list(ranked)[:FEEDBACK_DOCS] if vectors[fam] is not None]
-        if not head:
-            return np.zeros(len(rows), dtype=np.float32)
-        centroid = np.mean(head, axis=0)
+        first = [vectors[fam] for fam in ranked[:FEEDBACK_DOCS] if vectors[fam] is not None]
+        if not first:
+            return scores
+        centroid = np.mean(first, axis=0)
         sims = {fam: float(v @ centroid) for fam, v in vectors.items() if v is not None}
         neutral = float(np.mean(list(sims.values())))
-        return np.array([sims.get(fam, neutral) for fam in fams], dtype=np.float32)
+        fed = scores + FEEDBACK_WEIGHT * _zscore(np.array([sims.get(f, neutral) for f in fams], dtype=np.float32))
+        head = np.array([f == ranked[0] for f in fams])
+        if head.all():
+            return scores
+        lift = max(0.0, float(fed[~head].max() - scores[head].min()) + 1e-3)
+        return np.where(head, scores + lift, fed)  # a precise match found first stays first
 
     def family_vector(self, fam: str) -> np.ndarray | None:
         """Mean chunk vector of the family's renderings in languages the model reads; None if it has none.

@@ -8,6 +8,7 @@ are not thread-safe) and map the result onto the response schemas. Every error b
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
 from collections.abc import AsyncIterator
@@ -60,8 +61,17 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.lock = threading.RLock()
+        if settings.workers > 1:  # one of several serving processes: share the cores instead of oversubscribing
+            import torch
+
+            torch.set_num_threads(max(1, (os.cpu_count() or 1) // settings.workers))
         self.kb = KnowledgeBase.open(settings.home, settings.index_config())
         self.chat = Chat(self.kb, load_llm(settings))
+
+    def warm_up(self) -> None:
+        """Load the model, the indexes and the lexicon before the first request (a missing model fails here)."""
+        with self.lock:
+            self.kb.search("soil organic carbon", k=1)
 
     def close(self) -> None:
         self.kb.close()
@@ -73,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.service = Service(settings)
+        app.state.service.warm_up()
         yield
         app.state.service.close()
 
@@ -126,6 +137,7 @@ def _routes():  # noqa: ANN202 - one place that lists every route
     @r.get("/health", response_model=Health)
     def health(svc: Svc) -> Health:
         with svc.lock:
+            svc.kb.catalog()  # catches up with what another serving process wrote
             counts = svc.kb.store.counts()
             loaded = len(svc.kb.vector_index()) == counts["chunks"]
         return Health(
@@ -134,6 +146,7 @@ def _routes():  # noqa: ANN202 - one place that lists every route
             documents=counts["documents"],
             chunks=counts["chunks"],
             model=svc.kb.model,
+            process=os.getpid(),
         )
 
     @r.get("/api/stats")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
 from tqdm import tqdm
 
 from index.gaps import draw_heatmap
@@ -248,14 +251,37 @@ def ask(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes (default HUMUS_WORKERS: one per CPU core, at most 4).")
+    ] = None,
 ) -> None:
     """Serve the API and the web page (uvicorn); the store comes from HUMUS_HOME."""
-    import uvicorn
+    settings = get_settings()
+    n = workers or settings.serving_processes
+    os.environ["HUMUS_WORKERS"] = str(n)  # the worker processes read their settings from the environment
+    typer.echo(f"Humus on http://{host}:{port} (API docs at /docs); store {settings.home}; {n} process(es)")
+    config = TcpConfig("service.api:create_app", factory=True, host=host, port=port, workers=n, log_level="info")
+    if n > 1:
+        from uvicorn.supervisors import Multiprocess
 
-    from service.api import create_app
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
 
-    typer.echo(f"Humus on http://{host}:{port} (API docs at /docs); store {get_settings().home}")
-    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
+
+class TcpConfig(uvicorn.Config):
+    """uvicorn's config, with a listening socket that says it is TCP.
+
+    uvicorn binds the socket it hands to its worker processes with protocol 0; accepted connections inherit
+    that, so asyncio leaves Nagle's algorithm on and every keep-alive request after the first waits ~40 ms for a
+    delayed ACK (Kludex/uvicorn#3149). Measured here: /health took 44 ms instead of 1 ms with 2 workers.
+    """
+
+    def bind_socket(self) -> socket.socket:
+        sock = super().bind_socket()
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+        return sock
 
 
 @app.command()

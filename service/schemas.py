@@ -141,3 +141,4 @@ class Health(BaseModel):
     documents: int
     chunks: int
     model: str
+    process: int = Field(description="Id of the serving process that answered (`humus serve` runs several).")

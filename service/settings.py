@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -52,6 +53,13 @@ class Settings(BaseSettings):
     freedict_dir: Path = Field(
         Path("/usr/share/dictd"), description="Folder of Debian FreeDict dictionaries, used where installed."
     )
+    workers: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Processes `humus serve` runs (each holds the model and the indexes); 0: one per CPU core, "
+        "at most 4.",
+    )
     api_key: SecretStr | None = Field(
         None, description="Key that write requests (uploads, deletes) must send as `X-API-Key`; unset: writes are off."
     )
@@ -69,6 +77,10 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1_000_000)
+
+    @property
+    def serving_processes(self) -> int:
+        return self.workers or min(os.cpu_count() or 1, 4)
 
     def index_config(self) -> IndexConfig:
         return IndexConfig(
