@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from tqdm import tqdm
 
 from index.gaps import draw_heatmap
@@ -260,28 +258,9 @@ def serve(
     n = workers or settings.serving_processes
     os.environ["HUMUS_WORKERS"] = str(n)  # the worker processes read their settings from the environment
     typer.echo(f"Humus on http://{host}:{port} (API docs at /docs); store {settings.home}; {n} process(es)")
-    config = TcpConfig("service.api:create_app", factory=True, host=host, port=port, workers=n, log_level="info")
-    if n > 1:
-        from uvicorn.supervisors import Multiprocess
+    from service.serving import serve as run_server
 
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-    else:
-        uvicorn.Server(config).run()
-
-
-class TcpConfig(uvicorn.Config):
-    """uvicorn's config, with a listening socket that says it is TCP.
-
-    uvicorn binds the socket it hands to its worker processes with protocol 0; accepted connections inherit
-    that, so asyncio leaves Nagle's algorithm on and every keep-alive request after the first waits ~40 ms for a
-    delayed ACK (Kludex/uvicorn#3149). Measured here: /health took 44 ms instead of 1 ms with 2 workers.
-    """
-
-    def bind_socket(self) -> socket.socket:
-        sock = super().bind_socket()
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-        return sock
+    run_server(host, port, n)
 
 
 @app.command()
