@@ -118,15 +118,14 @@ class Searcher:
         self.kb, self.catalog = kb, catalog
         self.passing: set[str] | None = None  # documents that pass the filters (None: no filter)
         self.group_bags: list[set[tuple[str, ...]]] = []  # each query term group: its renderings as index terms
-        self.used: set[str] = set()  # every index term of those renderings
+        self.used: set[str] = set()  # every index term of those renderings (title check, highlights)
 
     # --- scoring ---------------------------------------------------------------------------
 
-    def lexical_scores(self, query: ExpandedQuery) -> tuple[np.ndarray, set[str]]:
-        """Sum over term groups of the best alternative's BM25 score; also the terms used (for highlights)."""
+    def lexical_scores(self, query: ExpandedQuery) -> np.ndarray:
+        """Sum over term groups of the best alternative's BM25 score; records the groups' bags and terms."""
         lexical = self.kb.lexical_index()
         total = np.zeros(lexical.size, dtype=np.float32)
-        used: set[str] = set()
         langs = set(QUERY_LANGS) | {lang or "xx" for lang in self.catalog.chunk_lang}
         for group in query.groups:
             # the words as typed, read as every language the index holds: names and numbers match anywhere,
@@ -137,9 +136,8 @@ class Searcher:
             best = np.max([lexical.scores(list(bag)) for bag in bags], axis=0)
             total += best
             self.group_bags.append(bags)
-            used.update(t for bag in bags for t in bag)
-        self.used = used
-        return total, used
+            self.used.update(t for bag in bags for t in bag)
+        return total
 
     def title_coverage(self, doc_id: str) -> float:
         """Share of the query's term groups that the document's title names whole (in any language)."""
@@ -187,9 +185,8 @@ class Searcher:
         mask = cat.allowed_rows(self.passing)
         n = len(cat.chunk_ids)
         lex = np.zeros(n, dtype=np.float32)
-        terms: set[str] = set()
         if mode != "dense" and n:
-            lex, terms = self.lexical_scores(query)
+            lex = self.lexical_scores(query)
             lex *= cat.chunk_weight
             if mask is not None:
                 lex = np.where(mask, lex, 0)
@@ -213,7 +210,7 @@ class Searcher:
         final, found_by = self._fuse(order, lex, dense, qvecs, mode, lang)
         if mode == "hybrid" and len(order) > FEEDBACK_DOCS:
             final = self._feedback(order, final)
-        return self._assemble(query, mode, order, final, found_by, terms, k, group_by, place)
+        return self._assemble(query, mode, order, final, found_by, self.used, k, group_by, place)
 
     def _fuse(
         self, rows: np.ndarray, lex: np.ndarray, dense: dict[int, float], qvecs: np.ndarray | None, mode: str, lang: str
