@@ -91,7 +91,6 @@ def bench_ingest() -> dict[str, float]:
 def bench_search() -> dict[str, float]:
     """Latency of `KnowledgeBase.search` on the shipped corpus, query embedding included (in-process)."""
     from eval.harness import load_labelled
-    from index import kb as kb_module
 
     kb = KnowledgeBase.open(ROOT / "eval" / ".cache" / "bench", glossary=ROOT / "corpus" / "glossary" / "glossary.csv")
     start = time.perf_counter()
@@ -100,8 +99,7 @@ def bench_search() -> dict[str, float]:
     queries = [q.text for q in load_labelled()[0]]
     for text in queries[:10]:  # load the model, the lexicon and the indexes
         kb.search(text)
-    kb_module._embed_cached.cache_clear()
-    kb._results.clear()
+    kb.forget_queries()
     cold, warm = [], []
     for text in queries:
         start = time.perf_counter()
@@ -179,7 +177,6 @@ def bench_peers() -> list[dict]:
     """Humus hybrid vs bm25s alone vs LangChain's FAISS store (same model), on XQuAD and the labelled set."""
     from eval import harness as h
     from eval.peers import PlainEmbeddings, peers_for, score, units_of
-    from index import kb as kb_module
     from service.settings import Settings
 
     config = Settings().index_config()
@@ -187,8 +184,7 @@ def bench_peers() -> list[dict]:
     rows: list[dict] = []
 
     def compare(task: str, kb: KnowledgeBase, key, units, lang: str, q_lang, queries, qrels, filters) -> None:  # noqa: ANN001
-        kb_module._embed_cached.cache_clear()
-        kb._results.clear()
+        kb.forget_queries()
 
         def humus(text: str) -> list[str]:
             hits = kb.search(text, k=10, lang=q_lang, filters=filters).hits
@@ -231,9 +227,11 @@ def bench_peers() -> list[dict]:
 
 
 def bench_http(clients: int = 20, seconds: float = 30) -> list[dict]:
-    """The load run of the service issue: N clients on /api/search over loopback, repeated and distinct queries.
+    """The load run of the service issue: N clients on /api/search over loopback.
 
-    With the default number of serving processes (HUMUS_WORKERS), and with one process as the baseline.
+    Uncached (`HUMUS_QUERY_CACHE=0`: every request searched in full, its query embedded) with 1, 4 and 16 clients,
+    and `clients` for `seconds`; with the default number of serving processes (HUMUS_WORKERS), one process as a
+    baseline, and the LangChain FAISS peer. Then repeated queries with the cache on.
     """
     from eval.harness import load_labelled
     from eval.load import load_run, served
@@ -243,17 +241,16 @@ def bench_http(clients: int = 20, seconds: float = 30) -> list[dict]:
     home = ROOT / "eval" / ".cache" / "bench"
     default = Settings().serving_processes
     rows: list[dict] = []
-    for workers in dict.fromkeys((default, 1)):
-        with served(home, workers) as base:
-            load_run(base, queries[:10], 2, 3, distinct=True)  # warm-up: model, lexicon, indexes
-            runs = [(False, load_run(base, queries, clients, seconds, False))] if workers == default else []
-            runs += [(True, load_run(base, queries, n, 10, distinct=True)) for n in (1, 4, 16)]
-            if workers == default:
-                runs.append((True, load_run(base, queries, clients, seconds, True)))
-        rows += [{**run, "distinct": distinct, "workers": workers} for distinct, run in runs]
-    with served(home, peer=True) as base:
-        load_run(base, queries[:10], 2, 3, distinct=True)
-        rows += [{**load_run(base, queries, n, 10, True), "distinct": True, "workers": 0} for n in (1, 4, 16)]
+    for workers, peer, cached in dict.fromkeys(((default, False, False), (1, False, False), (0, True, False),
+                                                (default, False, True))):  # fmt: skip
+        with served(home, workers or None, peer=peer, cached=cached) as base:
+            load_run(base, queries[:10], 2, 3)  # warm-up: model, lexicon, indexes
+            if cached:
+                runs = [load_run(base, queries, clients, seconds)]
+            else:
+                runs = [load_run(base, queries, n, 10) for n in (1, 4, 16)]
+                runs += [load_run(base, queries, clients, seconds)] if workers == default else []
+        rows += [{**run, "distinct": not cached, "workers": workers} for run in runs]
     return rows
 
 
@@ -365,10 +362,13 @@ def main() -> None:
         "### HTTP load run (`humus serve` on loopback, `/api/search`, k=10)",
         "",
         "Concurrent clients (httpx, asyncio, on the same cores as the server) cycling through the 84 labelled "
-        "queries: as typed (repeats hit the result cache after the first pass), or each made distinct by a tag "
-        "unique to the run (every request searched and its query embedded). Each serving process searches one "
-        "request at a time (the index objects are not thread-safe); `humus serve` runs one process per core "
-        "(`HUMUS_WORKERS`). The peer (`eval/peer_server.py`) is what a user might stand up instead: LangChain's "
+        "queries as typed. *Uncached*: the server keeps no repeated query (`HUMUS_QUERY_CACHE=0`), so every "
+        "request is searched in full and its query embedded; *repeated*: the default cache answers the repeats "
+        "after the first pass. `humus serve` runs one process per core (`HUMUS_WORKERS`), each searching on one "
+        "core; the requests that arrive while a search runs are answered together next, their queries embedded "
+        "in one pass (`service/batching.py`). The kernel spreads connections over the processes by a hash, so "
+        "16 clients can be split unevenly (say 10 and 6), which shows in the p95. "
+        "The peer (`eval/peer_server.py`) is what a user might stand up instead: LangChain's "
         "FAISS store over the same chunks and vectors, plain fp32 query embedding, a minimal FastAPI app in one "
         "uvicorn process (dense search only: no translation, lexical side, facets or snippets). The ratio is "
         "Humus' throughput over the peer's with as many clients, in the same run. Targets: 20 clients for 30 s "
@@ -378,7 +378,7 @@ def main() -> None:
         "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *[
             f"| {h['workers'] or 'LangChain FAISS app'} | {h['clients']} | "
-            f"{'distinct' if h['distinct'] else 'repeated'} | "
+            f"{'uncached' if h['distinct'] else 'repeated'} | "
             f"{h['seconds']:.0f} s | {h['requests']} | {h['errors']} | **{h['rps']:.0f} req/s** | "
             f"{_http_ratio(h, http)} | {h['p50_ms']:.0f} ms | {h['p95_ms']:.0f} ms |"
             for h in http

@@ -12,7 +12,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,15 +22,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
-def served(home: Path, workers: int | None = None, peer: bool = False) -> Iterator[str]:
+def served(home: Path, workers: int | None = None, peer: bool = False, cached: bool = True) -> Iterator[str]:
     """`humus serve` on a free loopback port, for the duration of the block (`workers`: its processes).
 
-    `peer`: the LangChain FAISS app of eval/peer_server.py over the same store instead.
+    `cached=False`: no cache of repeated queries (HUMUS_QUERY_CACHE=0), so every request is searched in full.
+    `peer`: the LangChain FAISS app of eval/peer_server.py over the same store instead (it caches nothing).
     """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "HUMUS_HOME": str(home)}
+    env = {**os.environ, "HUMUS_HOME": str(home), "HUMUS_QUERY_CACHE": os.environ.get("HUMUS_QUERY_CACHE", "512")}
+    env["HUMUS_QUERY_CACHE"] = env["HUMUS_QUERY_CACHE"] if cached else "0"
     cmd = [str(Path(sys.executable).parent / "humus"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--workers", str(workers)] if workers else []
     if peer:
@@ -55,11 +56,10 @@ def served(home: Path, workers: int | None = None, peer: bool = False) -> Iterat
         proc.wait(timeout=30)
 
 
-async def _run(base: str, queries: list[str], clients: int, seconds: float, distinct: bool) -> dict:
+async def _run(base: str, queries: list[str], clients: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors = 0
     counter = 0
-    run = uuid.uuid4().hex[:6]  # distinct texts must not repeat those of an earlier run (the result cache)
     stop = time.perf_counter() + seconds
 
     async def worker(client: httpx.AsyncClient) -> None:
@@ -67,8 +67,6 @@ async def _run(base: str, queries: list[str], clients: int, seconds: float, dist
         while time.perf_counter() < stop:
             counter += 1
             text = queries[counter % len(queries)]
-            if distinct:  # a new query text every time: no result cache, the query is embedded
-                text = f"{text} {run}{counter}"
             start = time.perf_counter()
             try:
                 response = await client.get(f"{base}/api/search", params={"q": text, "k": 10})
@@ -95,8 +93,9 @@ async def _run(base: str, queries: list[str], clients: int, seconds: float, dist
     }
 
 
-def load_run(base: str, queries: list[str], clients: int, seconds: float, distinct: bool) -> dict:
-    return asyncio.run(_run(base, queries, clients, seconds, distinct))
+def load_run(base: str, queries: list[str], clients: int, seconds: float) -> dict:
+    """`clients` concurrent clients cycling through `queries` for `seconds`; throughput and latency percentiles."""
+    return asyncio.run(_run(base, queries, clients, seconds))
 
 
 if __name__ == "__main__":
@@ -104,6 +103,6 @@ if __name__ == "__main__":
 
     home = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / ".humus"
     texts = [q.text for q in load_labelled()[0]]
-    with served(home) as url:
-        for repeated in (True, False):
-            print(load_run(url, texts, 20, 30, distinct=not repeated))
+    for cached in (True, False):
+        with served(home, cached=cached) as url:
+            print({"cached": cached, **load_run(url, texts, 20, 30)})

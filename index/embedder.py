@@ -6,6 +6,7 @@ import re
 from abc import ABC, abstractmethod
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +19,7 @@ FAMILY_PROMPTS = (
 )
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda")
+QUICK_BATCH = 16  # up to this many texts (queries) skip encode()'s batching machinery: about 1 ms less each call
 MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "xlm", "mpnet-base-multi", "distiluse")
 
 
@@ -58,6 +60,7 @@ class SentenceTransformerEmbedder(Embedder):
             import torch
 
             self.model.to({"bf16": torch.bfloat16, "fp16": torch.float16}[self.precision])
+        self.model.eval()
         self.name = name
         self.dim = int(self.model.get_embedding_dimension() or 0)
         own = self.model.prompts or {}
@@ -75,14 +78,25 @@ class SentenceTransformerEmbedder(Embedder):
     def embed_batch(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        prompt = self.query_prompt if query else self.document_prompt
-        # sentence-transformers sorts each call's texts by length, so batches are padded little
-        vectors = self.model.encode(
-            texts, prompt=prompt or None, batch_size=32, convert_to_tensor=True, show_progress_bar=False
-        )
+        prompt = (self.query_prompt if query else self.document_prompt) or None
+        if len(texts) <= QUICK_BATCH:
+            vectors = self._forward(texts, prompt)
+        else:  # sentence-transformers sorts each call's texts by length, so batches are padded little
+            vectors = self.model.encode(
+                texts, prompt=prompt, batch_size=32, convert_to_tensor=True, show_progress_bar=False
+            )
         vectors = vectors.float().cpu().numpy()  # normalised in float32: half precision would leave norms ≠ 1
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _forward(self, texts: list[str], prompt: str | None) -> Any:
+        """One forward pass over a few texts, without encode()'s per-call set-up (device checks, eval(), sorting)."""
+        import torch
+        from sentence_transformers.util import batch_to_device
+
+        with torch.inference_mode():
+            features = batch_to_device(self.model.preprocess(texts, prompt=prompt), torch.device(self.device))
+            return self.model(features)["sentence_embedding"]
 
 
 def resolve_device(device: str) -> str:

@@ -8,8 +8,8 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from index.gaps import GapMatrix, gap_matrix
 from index.lexical import LexicalIndex
 from index.lexicon import Lexicon, build_lexicon, read_thesaurus_csv
 from index.models import resolve_model_dir
-from index.search import Searcher, SearchResult
+from index.search import Plan, Searcher, SearchResult
 from index.store import Store
 from index.tags import document_tags, practice_of
 from index.vectors import VectorIndex
@@ -84,11 +84,29 @@ class IndexConfig:
     embed_precision: str = "auto"  # auto | fp32 | bf16 | fp16
     embed_device: str = "auto"  # auto | cpu | cuda
     zone_raster: Path | None = None  # GeoTIFF of IPCC climate zones, for documents and places with coordinates
+    query_cache: int = 512  # repeated queries: results and query vectors kept (0: none)
 
 
 VECTOR_DIR = "vectors"
-RESULT_CACHE = 512
 Progress = Callable[[Iterable], Iterable]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """One search, as `KnowledgeBase.search` takes it (for `search_many`)."""
+
+    query: str
+    k: int = 10
+    lang: str | None = None
+    mode: str = "hybrid"
+    filters: list[str] | dict[str, list[str]] | None = None
+    group_by: str | None = None
+    conditions: Conditions | None = None
+
+    def key(self, generation: int, filters: dict[str, set[str]]) -> tuple:
+        """What makes two requests the same search of one catalog state (the result cache's key)."""
+        frozen = tuple(sorted((f, tuple(sorted(v))) for f, v in filters.items()))
+        return (generation, self.query, self.k, self.lang, self.mode, frozen, self.group_by, repr(self.conditions))
 
 
 class KnowledgeBase:
@@ -106,6 +124,7 @@ class KnowledgeBase:
         self._tagger: Lexicon | None = None
         self._catalog: Catalog | None = None
         self._results: OrderedDict[tuple, SearchResult] = OrderedDict()  # repeated queries
+        self._qvecs: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()  # their embeddings
 
     @classmethod
     def open(cls, home: Path, config: IndexConfig | None = None, **fields: object) -> KnowledgeBase:
@@ -352,7 +371,31 @@ class KnowledgeBase:
     # --- searching -------------------------------------------------------------------------
 
     def embed_query(self, texts: tuple[str, ...]) -> np.ndarray:
-        return _embed_cached(self.embedder(), texts)
+        return self.embed_queries([texts])[0]
+
+    def embed_queries(self, queries: list[tuple[str, ...]]) -> list[np.ndarray]:
+        """The embeddings of several queries' texts; those not cached are computed in one batch."""
+        missing = list(dict.fromkeys(q for q in queries if q not in self._qvecs))
+        flat = [text for q in missing for text in q]
+        vectors = self.embedder().embed_batch(flat, query=True) if flat else None
+        computed, start = {}, 0
+        for q in missing:
+            computed[q], start = vectors[start : start + len(q)], start + len(q)
+        return [self._remember(self._qvecs, q, computed[q] if q in computed else self._qvecs[q]) for q in queries]
+
+    def forget_queries(self) -> None:
+        """Empty the caches of repeated queries (benchmarks measure searches computed in full)."""
+        self._results.clear()
+        self._qvecs.clear()
+
+    def _remember(self, cache: OrderedDict, key: Any, value: Any) -> Any:
+        """Keep `value` under `key` in a least-recently-used cache of `config.query_cache` entries."""
+        if self.config.query_cache:
+            cache[key] = value
+            cache.move_to_end(key)
+            while len(cache) > self.config.query_cache:
+                cache.popitem(last=False)
+        return value
 
     def search(
         self,
@@ -371,31 +414,38 @@ class KnowledgeBase:
         are ordered by how well their documented zones fit the place; unsuited practices are set apart.
         Raises ValueError (ZoneError) for bad filters or conditions.
         """
-        parsed = parse_filters(filters or [])
-        place = Place.of(conditions, self.config.zone_raster) if conditions else None
-        catalog = self.catalog()
-        key = (
-            catalog.generation,
-            query,
-            k,
-            lang,
-            mode,
-            tuple(sorted((f, tuple(sorted(v))) for f, v in parsed.items())),
-            group_by,
-            repr(conditions),
-        )
-        if key in self._results:
-            self._results.move_to_end(key)
-            return self._results[key]
-        result = Searcher(self, catalog).search(
-            query, k=k, lang=lang, mode=mode, filters=parsed, group_by=group_by, place=place
-        )
-        self._results[key] = result
-        if len(self._results) > RESULT_CACHE:
-            self._results.popitem(last=False)
+        request = SearchRequest(query, k, lang, mode, filters, group_by, conditions)
+        result = self.search_many([request])[0]
+        if isinstance(result, ValueError):
+            raise result
         return result
 
+    def search_many(self, requests: list[SearchRequest]) -> list[SearchResult | ValueError]:
+        """Several searches, their query embeddings computed in one batch (cheaper per query than one by one).
 
-@lru_cache(maxsize=1024)
-def _embed_cached(embedder: Embedder, texts: tuple[str, ...]) -> np.ndarray:
-    return embedder.embed_batch(list(texts), query=True)
+        The service batches the requests that arrive while a search runs. A request with bad filters or
+        conditions gets its ValueError in its place; the others are answered.
+        """
+        catalog = self.catalog()
+        results: list[SearchResult | ValueError | None] = [None] * len(requests)
+        pending: list[tuple[int, tuple, Searcher, Plan]] = []
+        for i, r in enumerate(requests):
+            try:
+                parsed = parse_filters(r.filters or [])
+                key = r.key(catalog.generation, parsed)
+                if (cached := self._results.get(key)) is not None:
+                    results[i] = self._remember(self._results, key, cached)
+                    continue
+                place = Place.of(r.conditions, self.config.zone_raster) if r.conditions else None
+                searcher = Searcher(self, catalog)
+                plan = searcher.prepare(
+                    r.query, k=r.k, lang=r.lang, mode=r.mode, filters=parsed, group_by=r.group_by, place=place
+                )
+                pending.append((i, key, searcher, plan))
+            except ValueError as exc:
+                results[i] = exc
+        embedded = iter(self.embed_queries([plan.dense_texts for *_, plan in pending if plan.dense_texts]))
+        for i, key, searcher, plan in pending:
+            qvecs = next(embedded) if plan.dense_texts else None
+            results[i] = self._remember(self._results, key, searcher.finish(plan, qvecs))
+        return [r for r in results if r is not None]

@@ -111,6 +111,21 @@ def _zscore(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
 
 
+@dataclass(slots=True)
+class Plan:
+    """A search up to its query embedding (`Searcher.prepare`); `Searcher.finish` completes it."""
+
+    query: ExpandedQuery
+    lang: str
+    mode: str
+    k: int
+    group_by: str | None
+    place: Place | None
+    lex: np.ndarray  # lexical score of every chunk (zeros in dense mode)
+    mask: np.ndarray | None  # chunks that pass the filters (None: all)
+    dense_texts: tuple[str, ...]  # what to embed (empty in lexical mode)
+
+
 class Searcher:
     """One query against one catalog state; `KnowledgeBase.search` is the public entry point."""
 
@@ -163,7 +178,7 @@ class Searcher:
                 texts.append(gloss)
         return texts
 
-    def search(
+    def prepare(
         self,
         text: str,
         *,
@@ -173,7 +188,8 @@ class Searcher:
         filters: dict[str, set[str]] | None = None,
         group_by: str | None = None,
         place: Place | None = None,
-    ) -> SearchResult:
+    ) -> Plan:
+        """Everything before the query embedding: language, expansion, filters, lexical scores, texts to embed."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if group_by is not None and group_by not in GROUPINGS:
@@ -190,15 +206,19 @@ class Searcher:
             lex *= cat.chunk_weight
             if mask is not None:
                 lex = np.where(mask, lex, 0)
+        dense_texts = tuple(self.dense_texts(query)) if mode != "lexical" and n else ()
+        return Plan(query, lang, mode, k, group_by, place, lex, mask, dense_texts)
+
+    def finish(self, plan: Plan, qvecs: np.ndarray | None) -> SearchResult:
+        """The rest, given the embeddings of `plan.dense_texts`: dense candidates, fusion, feedback, hits."""
+        cat, lex, mode = self.catalog, plan.lex, plan.mode
         rows: set[int] = set()
         if mode != "dense":
             top = np.argsort(-lex)[:POOL]
             rows.update(int(r) for r in top if lex[r] > 0)
         dense: dict[int, float] = {}
-        qvecs = None
-        if mode != "lexical" and n:
-            qvecs = self.kb.embed_query(tuple(self.dense_texts(query)))
-            allowed = cat.chunk_ids[mask] if mask is not None else None
+        if qvecs is not None:
+            allowed = cat.chunk_ids[plan.mask] if plan.mask is not None else None
             ids, scores = self.kb.vector_index().search(qvecs, POOL, allowed)
             for id_row, score_row in zip(ids, scores, strict=True):
                 for cid, score in zip(id_row, score_row, strict=True):
@@ -207,10 +227,10 @@ class Searcher:
                         dense[row] = max(dense.get(row, -1.0), float(score))
             rows.update(dense)
         order = np.array(sorted(rows), dtype=np.int64)
-        final, found_by = self._fuse(order, lex, dense, qvecs, mode, lang)
+        final, found_by = self._fuse(order, lex, dense, qvecs, mode, plan.lang)
         if mode == "hybrid" and len(order) > FEEDBACK_DOCS:
             final = self._feedback(order, final)
-        return self._assemble(query, mode, order, final, found_by, self.used, k, group_by, place)
+        return self._assemble(plan.query, mode, order, final, found_by, self.used, plan.k, plan.group_by, plan.place)
 
     def _fuse(
         self, rows: np.ndarray, lex: np.ndarray, dense: dict[int, float], qvecs: np.ndarray | None, mode: str, lang: str

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
         description="Processes `humus serve` runs (each holds the model and the indexes); 0: one per CPU core, "
         "at most 4.",
     )
+    query_cache: int = Field(
+        512, ge=0, description="Repeated queries answered from memory: results (and query vectors) kept; 0: none."
+    )
     api_key: SecretStr | None = Field(
         None, description="Key that write requests (uploads, deletes) must send as `X-API-Key`; unset: writes are off."
     )
@@ -98,6 +101,7 @@ class Settings(BaseSettings):
             glossary=self.glossary,
             freedict_dir=self.freedict_dir,
             zone_raster=self.zone_raster,
+            query_cache=self.query_cache,
         )
 
 
