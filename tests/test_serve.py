@@ -1,13 +1,18 @@
-"""`humus serve` with several processes: each one sees what another wrote."""
+"""`humus serve` with several processes: connections spread evenly, and each process sees what another wrote."""
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+from collections import Counter
+
 import httpx
-import pytest
 from conftest import API_KEY, SEEDS
 
 from eval.load import served
 from index.kb import KnowledgeBase
+from service.serving import _hand_out, _listen
 
 
 def test_every_serving_process_finds_a_document_uploaded_through_another(tmp_path, monkeypatch) -> None:
@@ -27,15 +32,29 @@ def test_every_serving_process_finds_a_document_uploaded_through_another(tmp_pat
         )
         assert response.status_code == 200, response.text
         doc_id = response.json()["files"][0]["documents"][0]
-        answered: set[int] = set()
-        for _ in range(40):  # a new connection each time: the kernel spreads them over the processes
-            if len(answered) == 2:
-                break
+        answered: list[int] = []
+        for _ in range(4):  # a new connection each time: the parent hands them to the processes in turn
             with httpx.Client(base_url=base, timeout=120) as client:
                 health = client.get("/health").json()
                 hits = client.get("/api/search", params={"q": "Humusland kelp"}).json()["results"]
             assert health["status"] == "ok" and health["documents"] == 6
             assert hits and hits[0]["doc_id"] == doc_id
-            answered.add(health["process"])
-        if len(answered) < 2:
-            pytest.fail(f"only process(es) {answered} answered 40 new connections")
+            answered.append(health["process"])
+        assert sorted(Counter(answered).values()) == [2, 2], f"4 connections went to processes {answered}"
+
+
+def test_connections_skip_a_serving_process_that_has_gone() -> None:
+    listener = _listen("127.0.0.1", 0)
+    (alive, alive_child), (gone, gone_child) = socket.socketpair(), socket.socketpair()
+    gone_child.close()  # that serving process died
+    threading.Thread(target=_hand_out, args=(listener, [gone, alive]), daemon=True).start()
+    clients = [socket.create_connection(listener.getsockname(), timeout=5) for _ in range(3)]
+    alive_child.settimeout(5)
+    received: list[int] = []
+    while len(received) < 3:
+        _, fds, _, _ = socket.recv_fds(alive_child, 64, 64)
+        received += fds
+    for fd in received:
+        os.close(fd)
+    for sock in [*clients, alive, alive_child, gone, listener]:
+        sock.close()
