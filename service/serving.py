@@ -16,7 +16,7 @@ import multiprocessing
 import signal
 import socket
 import sys
-from itertools import cycle
+from multiprocessing.connection import wait
 
 import uvicorn
 
@@ -36,7 +36,7 @@ def serve(host: str, port: int, processes: int) -> None:
         for child, (_, theirs) in zip(children, pairs, strict=True):
             child.start()
             theirs.close()  # the child's end: held here too, a dead child's channel would never fail
-        _hand_out(listener, [ours for ours, _ in pairs])
+        _hand_out(listener, {child.sentinel: ours for child, (ours, _) in zip(children, pairs, strict=True)})
         sys.exit("humus serve: every serving process has stopped")
     except KeyboardInterrupt:
         pass
@@ -49,21 +49,29 @@ def serve(host: str, port: int, processes: int) -> None:
             child.join(timeout=30)
 
 
-def _hand_out(listener: socket.socket, channels: list[socket.socket]) -> None:
-    """Accept connections and pass each to the next serving process; skip a process that has gone."""
-    live = list(channels)
-    turn = cycle(range(len(live)))
+def _hand_out(listener: socket.socket, channels: dict[int, socket.socket]) -> None:
+    """Accept connections and pass each to the next serving process, until none is left.
+
+    `channels`: each serving process's sentinel (readable once it has exited) and the socket that reaches it.
+    """
+    live = dict(channels)
+    turn = 0
     while live:
-        conn, _ = listener.accept()
-        with conn:
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            for _ in range(len(live)):
-                channel = live[next(turn) % len(live)]
-                try:
-                    socket.send_fds(channel, [b"c"], [conn.fileno()])
-                    break
-                except OSError:  # that process died: the others carry on
-                    live.remove(channel)
+        for ready in wait([listener, *live]):
+            if ready is not listener:  # that process has exited: the others carry on
+                live.pop(ready, None)
+                continue
+            conn, _ = listener.accept()
+            with conn:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                while live:
+                    sentinel = list(live)[turn % len(live)]
+                    turn += 1
+                    try:
+                        socket.send_fds(live[sentinel], [b"c"], [conn.fileno()])
+                        break
+                    except OSError:  # exiting: skip it
+                        live.pop(sentinel)
 
 
 class _HandedServer(uvicorn.Server):

@@ -43,18 +43,25 @@ def test_every_serving_process_finds_a_document_uploaded_through_another(tmp_pat
         assert sorted(Counter(answered).values()) == [2, 2], f"4 connections went to processes {answered}"
 
 
-def test_connections_skip_a_serving_process_that_has_gone() -> None:
+def test_connections_skip_serving_processes_that_have_gone_and_stop_with_the_last() -> None:
     listener = _listen("127.0.0.1", 0)
-    (alive, alive_child), (gone, gone_child) = socket.socketpair(), socket.socketpair()
-    gone_child.close()  # that serving process died
-    threading.Thread(target=_hand_out, args=(listener, [gone, alive]), daemon=True).start()
+    (alive, alive_child), (dying, dying_child), (gone, _) = (socket.socketpair() for _ in range(3))
+    dying_child.close()  # this process died a moment ago: its channel fails
+    sentinels = {name: os.pipe() for name in ("alive", "dying", "gone")}  # readable once the "process" exits
+    os.close(sentinels["gone"][1])  # this one has exited
+    channels = {sentinels["dying"][0]: dying, sentinels["gone"][0]: gone, sentinels["alive"][0]: alive}
+    thread = threading.Thread(target=_hand_out, args=(listener, channels), daemon=True)
+    thread.start()
     clients = [socket.create_connection(listener.getsockname(), timeout=5) for _ in range(3)]
     alive_child.settimeout(5)
     received: list[int] = []
     while len(received) < 3:
         _, fds, _, _ = socket.recv_fds(alive_child, 64, 64)
         received += fds
-    for fd in received:
+    os.close(sentinels["alive"][1])  # the last process exits: handing out stops
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    for fd in [*received, *(r for r, _ in sentinels.values()), sentinels["dying"][1]]:
         os.close(fd)
-    for sock in [*clients, alive, alive_child, gone, listener]:
+    for sock in [*clients, alive, alive_child, dying, gone, listener]:
         sock.close()
