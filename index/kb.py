@@ -381,7 +381,8 @@ class KnowledgeBase:
         computed, start = {}, 0
         for q in missing:
             computed[q], start = vectors[start : start + len(q)], start + len(q)
-        return [self._remember(self._qvecs, q, computed[q] if q in computed else self._qvecs[q]) for q in queries]
+        found = {q: computed[q] if q in computed else self._qvecs[q] for q in queries}  # before any eviction
+        return [self._remember(self._qvecs, q, found[q]) for q in queries]
 
     def forget_queries(self) -> None:
         """Empty the caches of repeated queries (benchmarks measure searches computed in full)."""

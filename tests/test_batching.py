@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 
 import httpx
+import numpy as np
 import pytest
 
 from index.kb import SearchRequest
@@ -99,6 +100,14 @@ def test_query_cache_zero_recomputes_every_search(corpus_kb, monkeypatch) -> Non
     for _ in range(2):
         corpus_kb.search("mulch and soil moisture")
     assert len(calls) == 3
+
+
+def test_a_full_query_cache_evicts_without_losing_a_vector_of_the_batch(corpus_kb, monkeypatch) -> None:
+    monkeypatch.setattr(corpus_kb, "config", replace(corpus_kb.config, query_cache=1))
+    corpus_kb.forget_queries()
+    first = corpus_kb.embed_queries([("terraces",)])[0]
+    both = corpus_kb.embed_queries([("hedgerows",), ("terraces",)])  # remembering the first evicts the second
+    assert np.allclose(both[1], first) and both[0].shape == first.shape
 
 
 def test_concurrent_api_searches_get_their_own_answers(served) -> None:
