@@ -63,12 +63,13 @@ def _run(kb: KnowledgeBase, queries: list[Query], mode: str, key: Callable, filt
 # --- the labelled set --------------------------------------------------------------------------
 
 
+def load_queries(path: Path) -> list[Query]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Query(row["id"], row["text"], row["lang"], row["group"]) for row in rows]
+
+
 def load_labelled(folder: Path = LABELLED) -> tuple[list[Query], dict[str, dict[str, int]]]:
-    queries = []
-    for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            queries.append(Query(row["id"], row["text"], row["lang"], row["group"]))
+    queries = load_queries(folder / "queries.jsonl")
     by_group: dict[str, dict[str, int]] = defaultdict(dict)
     with (folder / "qrels.tsv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
@@ -89,10 +90,20 @@ def labelled_key(kb: KnowledgeBase) -> Callable:
     return key
 
 
+def parallel_overlap(queries: list[Query], runs: dict[str, list[str]]) -> float:
+    """Mean top-K overlap between the rankings of the language versions of each query group."""
+    groups: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for q in queries:
+        groups[q.group][q.lang] = runs[q.id]
+    pairs = [overlap(g[a], g[b], K) for g in groups.values() for a, b in combinations(sorted(g), 2)]
+    return sum(pairs) / len(pairs) if pairs else 0.0
+
+
 def labelled_task(config: IndexConfig, modes: tuple[str, ...] = MODES, home: str = "labelled") -> dict:
     kb = _open(home, config)
     kb.ingest([ROOT / "corpus" / "practices", SHARED / "seeds"], prune=True)
     queries, qrels = load_labelled()
+    unjudged = load_queries(LABELLED / "parallel.jsonl")
     key = labelled_key(kb)
     out: dict = {}
     for mode in modes:
@@ -102,11 +113,11 @@ def labelled_task(config: IndexConfig, modes: tuple[str, ...] = MODES, home: str
             for lang in ("en", "fr", "es")
         }
         per_lang["all"] = evaluate(runs, qrels, K)
-        groups: dict[str, dict[str, list[str]]] = defaultdict(dict)
-        for q in queries:
-            groups[q.group][q.lang] = runs[q.id]
-        pairs = [overlap(g[a], g[b], K) for g in groups.values() for a, b in combinations(sorted(g), 2)]
-        per_lang["overlap"] = {"top10_overlap": sum(pairs) / len(pairs) if pairs else 0.0}
+        per_lang["overlap"] = {
+            "top10_overlap": parallel_overlap(queries, runs),
+            # further parallel queries without judgments: overlap needs none (eval/labelled/README.md)
+            "unjudged_top10_overlap": parallel_overlap(unjudged, _run(kb, unjudged, mode, key, [])),
+        }
         out[mode] = per_lang
     kb.close()
     return out

@@ -315,11 +315,13 @@ def evaluate(
         for name, c in results["checks"].items()
     ]
     if "labelled" in results:
-        overlaps = {m: results["labelled"][m]["overlap"]["top10_overlap"] for m in results["labelled"]}
+        overlaps = {m: results["labelled"][m]["overlap"] for m in results["labelled"]}
         lines += [
             "",
             "Top-10 overlap between the EN/FR/ES versions of each labelled query: "
-            + ", ".join(f"{m} {v:.3f}" for m, v in overlaps.items()),
+            + ", ".join(f"{m} {v['top10_overlap']:.3f}" for m, v in overlaps.items())
+            + "; of each further parallel query without judgments (`eval/labelled/parallel.jsonl`): "
+            + ", ".join(f"{m} {v['unjudged_top10_overlap']:.3f}" for m, v in overlaps.items()),
         ]
     report = [
         "## Search quality (`humus eval`)",

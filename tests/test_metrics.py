@@ -39,3 +39,28 @@ def test_evaluate_means_over_judged_queries():
     assert result["queries"] == 2
     assert result["mrr"] == pytest.approx((1 + 0.5) / 2)
     assert result["ndcg@10"] == pytest.approx((1 + 1 / math.log2(3)) / 2)
+
+
+def test_parallel_overlap_averages_the_language_pairs_of_each_group() -> None:
+    from eval.harness import Query, parallel_overlap
+
+    queries = [Query(f"g-{lang}", "", lang, "g") for lang in ("en", "fr", "es")]
+    runs = {"g-en": ["a", "b"], "g-fr": ["a", "c"], "g-es": ["a", "b"]}
+    # en/es share both, en/fr and es/fr share one of two: (1 + 0.5 + 0.5) / 3
+    assert parallel_overlap(queries, runs) == pytest.approx(2 / 3)
+
+
+def test_every_query_group_has_an_english_french_and_spanish_version() -> None:
+    from collections import Counter
+
+    from eval.harness import LABELLED, load_queries
+
+    labelled, parallel = load_queries(LABELLED / "queries.jsonl"), load_queries(LABELLED / "parallel.jsonl")
+    for queries in (labelled, parallel):
+        langs: dict[str, list[str]] = {}
+        for q in queries:
+            langs.setdefault(q.group, []).append(q.lang)
+        assert all(sorted(v) == ["en", "es", "fr"] for v in langs.values())
+    everything = [*labelled, *parallel]
+    assert max(Counter(q.id for q in everything).values()) == 1
+    assert not {q.text for q in labelled} & {q.text for q in parallel}
