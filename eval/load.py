@@ -31,8 +31,9 @@ def served(home: Path, workers: int | None = None, peer: bool = False, cached: b
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "HUMUS_HOME": str(home), "HUMUS_QUERY_CACHE": os.environ.get("HUMUS_QUERY_CACHE", "512")}
-    env["HUMUS_QUERY_CACHE"] = env["HUMUS_QUERY_CACHE"] if cached else "0"
+    env = {**os.environ, "HUMUS_HOME": str(home)}
+    if not cached:
+        env["HUMUS_QUERY_CACHE"] = "0"
     cmd = [str(Path(sys.executable).parent / "humus"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--workers", str(workers)] if workers else []
     if peer:

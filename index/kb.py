@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -449,4 +449,4 @@ class KnowledgeBase:
         for i, key, searcher, plan in pending:
             qvecs = next(embedded) if plan.dense_texts else None
             results[i] = self._remember(self._results, key, searcher.finish(plan, qvecs))
-        return [r for r in results if r is not None]
+        return cast(list[SearchResult | ValueError], results)  # every slot is filled above

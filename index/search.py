@@ -230,7 +230,7 @@ class Searcher:
         final, found_by = self._fuse(order, lex, dense, qvecs, mode, plan.lang)
         if mode == "hybrid" and len(order) > FEEDBACK_DOCS:
             final = self._feedback(order, final)
-        return self._assemble(plan.query, mode, order, final, found_by, self.used, plan.k, plan.group_by, plan.place)
+        return self._assemble(plan.query, mode, order, final, found_by, plan.k, plan.group_by, plan.place)
 
     def _fuse(
         self, rows: np.ndarray, lex: np.ndarray, dense: dict[int, float], qvecs: np.ndarray | None, mode: str, lang: str
@@ -309,7 +309,6 @@ class Searcher:
         rows: np.ndarray,
         scores: np.ndarray,
         found_by: list[list[str]],
-        terms: set[str],
         k: int,
         group_by: str | None,
         place: Place | None = None,
@@ -345,8 +344,8 @@ class Searcher:
         shown = ranked if group_by else ranked[:k]
         chunk_of = {fam: self._chunk_for(shown_doc[fam], doc_rows) for fam, _ in [*shown, *unsuited[:k]]}
         texts = self.kb.store.chunk_texts(list(chunk_of.values()))
-        hits = [self._hit(fam, score, modes, texts[chunk_of[fam]], terms) for fam, (score, _, modes) in shown]
-        rejected = [self._hit(f, score, modes, texts[chunk_of[f]], terms) for f, (score, _, modes) in unsuited[:k]]
+        hits = [self._hit(fam, score, modes, texts[chunk_of[fam]]) for fam, (score, _, modes) in shown]
+        rejected = [self._hit(f, score, modes, texts[chunk_of[f]]) for f, (score, _, modes) in unsuited[:k]]
         for hit in [*hits, *rejected]:
             hit.match, hit.unsuited = fits.get(hit.family, (None, None))
         groups = _group(hits, group_by, k) if group_by else None
@@ -384,10 +383,10 @@ class Searcher:
         row = doc_rows[doc_id] if doc_id in doc_rows else self.catalog.doc_rows[doc_id][0]
         return int(self.catalog.chunk_ids[row])
 
-    def _hit(self, fam: str, score: float, modes: list[str], chunk: sqlite3.Row, terms: set[str]) -> Hit:
+    def _hit(self, fam: str, score: float, modes: list[str], chunk: sqlite3.Row) -> Hit:
         cat = self.catalog
         doc = cat.docs[chunk["doc_id"]]
-        snippet, spans = snippet_for(chunk["text"], chunk["lang"], terms)
+        snippet, spans = snippet_for(chunk["text"], chunk["lang"], self.used)
         return Hit(
             doc_id=doc.id,
             title=doc.title,
