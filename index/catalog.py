@@ -69,10 +69,15 @@ class Catalog:
     chunk_doc: list[str]  # document of each chunk (same order)
     chunk_lang: list[str | None]
     chunk_weight: np.ndarray  # 1, or REFERENCE_WEIGHT for a chunk of a reference list
+    chunk_doc_no: np.ndarray  # number of each chunk's document in `doc_names`
+    doc_names: list[str]
+    chunk_family_no: np.ndarray  # number of each chunk's family in `families`
+    families: list[str]
     position: dict[int, int] = field(default_factory=dict)  # chunk id -> row
     doc_rows: dict[str, list[int]] = field(default_factory=dict)  # document -> its rows
     title_terms: dict[str, set[str]] = field(default_factory=dict)  # index terms of titles, filled by search
     family_vectors: dict[str, np.ndarray | None] = field(default_factory=dict)  # filled by search (feedback)
+    model_reads: np.ndarray | None = None  # per chunk: the embedding model reads its language (set by search)
 
     @classmethod
     def load(cls, store: Store, rows: list | None = None) -> Catalog:
@@ -89,6 +94,9 @@ class Catalog:
         doc_rows: dict[str, list[int]] = {}
         for i, r in enumerate(rows):
             doc_rows.setdefault(r["doc_id"], []).append(i)
+        doc_no = {doc_id: n for n, doc_id in enumerate(docs)}
+        families = list(members)
+        family_no = {fam: n for n, fam in enumerate(families)}
         return cls(
             generation=generation,
             docs=docs,
@@ -102,6 +110,10 @@ class Catalog:
                 [REFERENCE_WEIGHT if REFERENCE_SECTION.match((r["section"] or "").strip()) else 1.0 for r in rows],
                 dtype=np.float32,
             ),
+            chunk_doc_no=np.array([doc_no[r["doc_id"]] for r in rows], dtype=np.int64),
+            doc_names=list(docs),
+            chunk_family_no=np.array([family_no[family[r["doc_id"]]] for r in rows], dtype=np.int64),
+            families=families,
             position={int(cid): i for i, cid in enumerate(ids)},
             doc_rows=doc_rows,
         )

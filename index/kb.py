@@ -83,6 +83,7 @@ class IndexConfig:
     freedict_dir: Path | None = Path("/usr/share/dictd")
     embed_precision: str = "auto"  # auto | fp32 | bf16 | fp16
     embed_device: str = "auto"  # auto | cpu | cuda
+    query_encoder: str = "auto"  # auto | model | int8 (index.quantized)
     zone_raster: Path | None = None  # GeoTIFF of IPCC climate zones, for documents and places with coordinates
     query_cache: int = 512  # repeated queries: results and query vectors kept (0: none)
 
@@ -213,7 +214,13 @@ class KnowledgeBase:
         if self._embedder is None:
             c = self.config
             self._embedder = load_embedder(
-                c.model, c.query_prompt, c.document_prompt, c.embed_languages, c.embed_precision, c.embed_device
+                c.model,
+                c.query_prompt,
+                c.document_prompt,
+                c.embed_languages,
+                c.embed_precision,
+                c.embed_device,
+                c.query_encoder,
             )
         return self._embedder
 
@@ -422,7 +429,7 @@ class KnowledgeBase:
         return result
 
     def search_many(self, requests: list[SearchRequest]) -> list[SearchResult | ValueError]:
-        """Several searches, their query embeddings computed in one batch (cheaper per query than one by one).
+        """Several searches, their query embeddings computed in one call (one forward pass with the model itself).
 
         The service batches the requests that arrive while a search runs. A request with bad filters or
         conditions gets its ValueError in its place; the others are answered.

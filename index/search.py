@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -227,19 +228,19 @@ class Searcher:
                         dense[row] = max(dense.get(row, -1.0), float(score))
             rows.update(dense)
         order = np.array(sorted(rows), dtype=np.int64)
-        final, found_by = self._fuse(order, lex, dense, qvecs, mode, plan.lang)
+        final = self._fuse(order, lex, dense, qvecs, mode, plan.lang)
         if mode == "hybrid" and len(order) > FEEDBACK_DOCS:
             final = self._feedback(order, final)
-        return self._assemble(plan.query, mode, order, final, found_by, plan.k, plan.group_by, plan.place)
+        found = (lex[order] > 0, np.fromiter((r in dense for r in order.tolist()), dtype=bool, count=len(order)))
+        return self._assemble(plan.query, mode, order, final, found, plan.k, plan.group_by, plan.place)
 
     def _fuse(
         self, rows: np.ndarray, lex: np.ndarray, dense: dict[int, float], qvecs: np.ndarray | None, mode: str, lang: str
-    ) -> tuple[np.ndarray, list[list[str]]]:
-        found_by = [[m for m, hit in (("lexical", lex[r] > 0), ("dense", r in dense)) if hit] for r in rows.tolist()]
+    ) -> np.ndarray:
         if not len(rows):
-            return np.zeros(0, dtype=np.float32), found_by
+            return np.zeros(0, dtype=np.float32)
         if mode == "lexical":
-            return lex[rows], found_by
+            return lex[rows]
         missing = [r for r in rows.tolist() if r not in dense]
         if missing and qvecs is not None:  # lexical candidates outside the dense pool: score them exactly
             vectors = self.kb.vector_index().vectors(self.catalog.chunk_ids[missing])
@@ -248,17 +249,22 @@ class Searcher:
         dense_scores = np.array([dense[r] for r in rows.tolist()], dtype=np.float32)
         dense_scores = np.where(dense_scores > 0, dense_scores * self.catalog.chunk_weight[rows], dense_scores)
         if mode == "dense":
-            return dense_scores, found_by
-        embedder = self.kb.embedder()
-        weight = np.array(
-            [1.0 if embedder.handles(self.catalog.chunk_lang[r]) else FOREIGN_CHUNK_WEIGHT for r in rows.tolist()]
-        )
-        if not embedder.handles(lang):
+            return dense_scores
+        weight = np.where(self.model_reads()[rows], 1.0, FOREIGN_CHUNK_WEIGHT)
+        if not self.kb.embedder().handles(lang):
             weight *= FOREIGN_QUERY_WEIGHT
-        docs = [self.catalog.chunk_doc[r] for r in rows.tolist()]
-        titles = {d: self.title_coverage(d) for d in set(docs)}
-        title = np.array([titles[d] for d in docs], dtype=np.float32)
-        return _zscore(lex[rows]) + DENSE_WEIGHT * weight * _zscore(dense_scores) + TITLE_WEIGHT * title, found_by
+        doc_nos, inverse = np.unique(self.catalog.chunk_doc_no[rows], return_inverse=True)
+        names = self.catalog.doc_names
+        title = np.array([self.title_coverage(names[n]) for n in doc_nos.tolist()], dtype=np.float32)[inverse]
+        return _zscore(lex[rows]) + DENSE_WEIGHT * weight * _zscore(dense_scores) + TITLE_WEIGHT * title
+
+    def model_reads(self) -> np.ndarray:
+        """Whether the embedding model reads each chunk's language (computed once per catalog)."""
+        cat = self.catalog
+        if cat.model_reads is None:
+            embedder = self.kb.embedder()
+            cat.model_reads = np.array([embedder.handles(lang) for lang in cat.chunk_lang], dtype=bool)
+        return cat.model_reads
 
     def _feedback(self, rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """Scores after feedback: the best family stays first; every other candidate gains FEEDBACK_WEIGHT times the
@@ -308,23 +314,26 @@ class Searcher:
         mode: str,
         rows: np.ndarray,
         scores: np.ndarray,
-        found_by: list[list[str]],
+        found: tuple[np.ndarray, np.ndarray],  # per candidate: found by the lexical / the dense search
         k: int,
         group_by: str | None,
         place: Place | None = None,
     ) -> SearchResult:
         cat = self.catalog
+        order = np.argsort(-scores, kind="stable")
+        ordered = rows[order]
+        # each family's best candidate, best family first; the modes that found any of its candidates
+        fam_nos, first, inverse = np.unique(cat.chunk_family_no[ordered], return_index=True, return_inverse=True)
+        by_lexical = np.bincount(inverse, weights=found[0][order], minlength=len(fam_nos)) > 0
+        by_dense = np.bincount(inverse, weights=found[1][order], minlength=len(fam_nos)) > 0
         best: dict[str, tuple[float, int, list[str]]] = {}  # family -> (score, row, modes)
-        doc_rows: dict[str, int] = {}  # best row of each document
-        for i in np.argsort(-scores, kind="stable").tolist():
-            row = int(rows[i])
-            doc_id = cat.chunk_doc[row]
-            doc_rows.setdefault(doc_id, row)
-            fam = cat.family[doc_id]
-            if fam not in best:
-                best[fam] = (float(scores[i]), row, list(found_by[i]))
-            else:
-                best[fam][2].extend(m for m in found_by[i] if m not in best[fam][2])
+        for j in np.argsort(first, kind="stable").tolist():
+            i = int(first[j])
+            modes = [m for m, hit in (("lexical", by_lexical[j]), ("dense", by_dense[j])) if hit]
+            best[cat.families[int(fam_nos[j])]] = (float(scores[order[i]]), int(ordered[i]), modes)
+        doc_nos, doc_first = np.unique(cat.chunk_doc_no[ordered], return_index=True)
+        names = cat.doc_names
+        doc_rows = {names[n]: int(ordered[i]) for n, i in zip(doc_nos.tolist(), doc_first.tolist(), strict=True)}
         ranked = list(best.items())
         shown_doc = {fam: self._representative(fam, row, query.lang) for fam, (_, row, _) in ranked}
         facets = {name: {} for name in FACETS}
@@ -412,7 +421,8 @@ def snippet_for(text: str, lang: str | None, terms: set[str]) -> tuple[str, list
     """The window of the chunk with the most query terms, and the spans of those terms in it."""
     prefix = tagged([""], lang)[0]
     wanted = {t[len(prefix) :] for t in terms if t.startswith(prefix)}
-    spans = [(m.start(), m.end()) for m in words(text) if term(m.group(), lang) in wanted]
+    starts, ends, found = word_terms(text, lang)
+    spans = [(s, e) for s, e, t in zip(starts, ends, found, strict=True) if t in wanted]
     if len(text) <= SNIPPET_CHARS:
         start, end = 0, len(text)
     else:
@@ -430,6 +440,13 @@ def snippet_for(text: str, lang: str | None, terms: set[str]) -> tuple[str, list
     body = text[start:end]
     kept = [(s + shift, e + shift) for s, e in spans if s >= start and e <= end]
     return prefix + body + suffix, kept
+
+
+@lru_cache(maxsize=2048)
+def word_terms(text: str, lang: str | None) -> tuple[list[int], list[int], list[str | None]]:
+    """Offsets and index terms of every word of a chunk: analysed once for the chunks that keep coming up."""
+    matches = list(words(text))
+    return [m.start() for m in matches], [m.end() for m in matches], [term(m.group(), lang) for m in matches]
 
 
 def _group(hits: list[Hit], by: str, k: int) -> list[Group]:

@@ -1,7 +1,8 @@
 """Opportunistic batching: the requests that arrive while a batch runs are answered together by the next one.
 
 A lone request starts at once (no waiting window); under load, batches grow by themselves. Searches use it so
-that concurrent queries are embedded in one forward pass, which costs less per query than one pass each.
+that concurrent queries take one trip to the worker thread, and with the model itself as query encoder (on a GPU)
+one forward pass.
 """
 
 from __future__ import annotations

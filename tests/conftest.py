@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,10 @@ FIXTURES = SHARED / "fixtures"
 SEEDS = SHARED / "seeds"
 WOCAT = SHARED / "wocat"
 RASTER = SHARED / "zones" / "ipcc_climate_zones_0p5deg.tif"
+
+# The int8 query encoder's export (index/quantized.py) is made in a cache of this test session, not the user's;
+# the servers the tests start inherit it.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="humus-tests-cache-")
 
 
 @pytest.fixture(scope="session")

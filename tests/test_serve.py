@@ -65,3 +65,37 @@ def test_connections_skip_serving_processes_that_have_gone_and_stop_with_the_las
         os.close(fd)
     for sock in [*clients, alive, alive_child, dying, gone, listener]:
         sock.close()
+
+
+def test_the_load_client_counts_answers_and_errors() -> None:
+    """eval/load.py's lean client: kept-alive connections, a non-200 answer counted as an error."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlparse
+
+    from eval.load import load_run
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as uvicorn
+
+        def do_GET(self) -> None:
+            query = parse_qs(urlparse(self.path).query)["q"][0]
+            body = f'{{"query": "{query}"}}'.encode()
+            self.send_response(200 if query == "good" else 500)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host, port = server.server_address[:2]
+        run = load_run(f"http://{host}:{port}", ["good", "bad", "good", "good"], 2, 0.5)
+    finally:
+        server.shutdown()
+    assert run["requests"] > 8 and run["clients"] == 2
+    assert 0.15 < run["errors"] / run["requests"] < 0.35  # one query in four is answered 500
+    assert run["p95_ms"] >= run["p50_ms"] > 0

@@ -1,0 +1,66 @@
+"""Queries embedded by the int8 ONNX export: close to the model's vectors, exported once, and a failed export
+either falls back (auto) or says what went wrong (int8)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+import index.quantized as quantized
+from index.embedder import SentenceTransformerEmbedder
+from index.models import ModelUnavailableError
+
+QUERIES = [
+    "what raises soil carbon on sandy soil in a semi-arid climate?",
+    "quelles cultures de couverture pour un sol argileux ?",
+    "¿qué presupuesto adoptó el Consorcio para 2022?",
+    "biochar",
+]
+
+
+def embedder(encoder: str) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder("all-MiniLM-L6-v2", device="cpu", query_encoder=encoder)
+
+
+def test_int8_queries_agree_with_the_model_and_the_export_is_made_once(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert embedder("auto").query_encoder == "int8"  # the CPU default
+    model = embedder("model").embed_batch(QUERIES, query=True)
+    fast = embedder("int8").embed_batch(QUERIES, query=True)
+    assert fast.dtype == np.float32 and fast.shape == model.shape
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1, atol=1e-5)
+    assert (fast * model).sum(axis=1).min() > 0.97
+    exported = list((tmp_path / "humus" / "onnx").glob("*.int8.onnx"))
+    assert len(exported) == 1
+    stamp = exported[0].stat().st_mtime_ns
+
+    def no_second_export(*args: object) -> None:
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(quantized, "_export", no_second_export)
+    again = embedder("int8").embed_batch(QUERIES[:1], query=True)
+    assert np.allclose(again, fast[:1], atol=1e-6)
+    assert exported[0].stat().st_mtime_ns == stamp
+    documents = embedder("int8").embed_batch(QUERIES[:1])  # documents keep the model's own vectors
+    assert (documents @ model[:1].T).item() > 0.99
+
+
+def test_a_failed_export_falls_back_under_auto_and_is_an_error_when_asked_for(tmp_path, monkeypatch, caplog) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(quantized, "MIN_COSINE", 1.01)  # no export can pass the check
+    with caplog.at_level(logging.WARNING):
+        auto = embedder("auto")
+        vectors = auto.embed_batch(QUERIES[:2], query=True)
+    assert auto.query_encoder == "model"
+    assert "disagrees with the model" in caplog.text
+    assert (vectors * embedder("model").embed_batch(QUERIES[:2], query=True)).sum(axis=1).min() > 0.9999
+    assert not list((tmp_path / "humus" / "onnx").glob("*.onnx")), "a refused export must not be kept"
+    with pytest.raises(ModelUnavailableError, match="HUMUS_QUERY_ENCODER=int8"):
+        embedder("int8").embed_batch(QUERIES[:1], query=True)
+
+
+def test_an_unknown_query_encoder_is_refused() -> None:
+    with pytest.raises(ValueError, match="query encoder"):
+        embedder("int4")
