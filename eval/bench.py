@@ -465,9 +465,9 @@ def main() -> None:
             for x in scale["lexical"]
         ],
         "",
-        "Catalog (the Python side of search: each chunk's document, language, weight and row), built by "
-        "`Catalog.load` from synthetic chunk rows, 17 chunks per document as in the shipped corpus, measured with "
-        "tracemalloc; each document's facets come on top, once per document:",
+        "Catalog (the Python side of search: each chunk's document, family, language, weight and row, and each "
+        "document's facets and family), built by `Catalog.load` from synthetic chunk rows, 17 chunks per document "
+        "as in the shipped corpus, measured with tracemalloc (the document records themselves are the store's):",
         "",
         "| chunks | build | RAM/chunk |",
         "| ---: | ---: | ---: |",
