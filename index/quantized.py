@@ -67,12 +67,20 @@ class Int8QueryEncoder:
         self.model = model
         self.inputs = _input_names(model)
         path = cache_dir() / f"{folder.name}-{_export_key(folder)}.int8.onnx"
-        if not path.exists():
-            _export(folder, self.inputs, path)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        try:
+            if not path.exists():
+                _export(folder, self.inputs, path)
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except ExportError:
+            raise
+        except OSError as exc:  # the cache folder cannot be written
+            raise ExportError(f"cannot write the query encoder under {path.parent}: {exc}") from exc
+        except Exception as exc:  # onnxruntime's own errors: a damaged file, made again next time
+            path.unlink(missing_ok=True)
+            raise ExportError(f"could not load {path}: {type(exc).__name__}: {exc} (removed)") from exc
         self.path = path
 
     def __call__(self, texts: list[str], prompt: str | None) -> np.ndarray:

@@ -10,7 +10,7 @@ import pytest
 
 import index.quantized as quantized
 from index.embedder import SentenceTransformerEmbedder
-from index.models import ModelUnavailableError
+from index.models import ModelUnavailableError, resolve_model_dir
 
 QUERIES = [
     "what raises soil carbon on sandy soil in a semi-arid climate?",
@@ -59,6 +59,29 @@ def test_a_failed_export_falls_back_under_auto_and_is_an_error_when_asked_for(tm
     assert not list((tmp_path / "humus" / "onnx").glob("*.onnx")), "a refused export must not be kept"
     with pytest.raises(ModelUnavailableError, match="HUMUS_QUERY_ENCODER=int8"):
         embedder("int8").embed_batch(QUERIES[:1], query=True)
+
+
+def test_an_unwritable_cache_or_a_damaged_export_falls_back_and_heals(tmp_path, monkeypatch, caplog) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    with caplog.at_level(logging.WARNING):
+        unwritable = embedder("auto")
+        unwritable.embed_batch(QUERIES[:1], query=True)
+    assert unwritable.query_encoder == "model" and "cannot write the query encoder" in caplog.text
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = resolve_model_dir("all-MiniLM-L6-v2")
+    damaged = quantized.cache_dir() / f"{folder.name}-{quantized._export_key(folder)}.int8.onnx"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"half-written")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert embedder("auto").embed_batch(QUERIES[:1], query=True).shape == (1, 384)
+    assert "could not load" in caplog.text and not damaged.exists()
+    healed = embedder("auto")
+    healed.embed_batch(QUERIES[:1], query=True)  # exported again
+    assert healed.query_encoder == "int8" and damaged.exists()
 
 
 def test_an_unknown_query_encoder_is_refused() -> None:
