@@ -268,14 +268,15 @@ class Searcher:
 
     def _feedback(self, rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """Scores after feedback: the best family stays first; every other candidate gains FEEDBACK_WEIGHT times the
-        z-scored cosine of its family to the mean of the best FEEDBACK_DOCS families.
+        z-scored cosine of its family to the mean of the best FEEDBACK_DOCS families (ranked by `family_scores`).
 
         Only families the model reads take part: one with no rendering in a language the model handles gains the
         mean, and without any such family among the first results there is no feedback.
         """
         cat = self.catalog
         fams = [cat.family[cat.chunk_doc[r]] for r in rows.tolist()]
-        ranked = list(dict.fromkeys(fams[i] for i in np.argsort(-scores, kind="stable").tolist()))
+        pooled = self.family_scores(rows, scores)
+        ranked = sorted(pooled, key=lambda fam: -pooled[fam])
         vectors = {fam: self.family_vector(fam) for fam in ranked}
         first = [vectors[fam] for fam in ranked[:FEEDBACK_DOCS] if vectors[fam] is not None]
         if not first:
@@ -326,15 +327,14 @@ class Searcher:
         fam_nos, first, inverse = np.unique(cat.chunk_family_no[ordered], return_index=True, return_inverse=True)
         by_lexical = np.bincount(inverse, weights=found[0][order], minlength=len(fam_nos)) > 0
         by_dense = np.bincount(inverse, weights=found[1][order], minlength=len(fam_nos)) > 0
-        best: dict[str, tuple[float, int, list[str]]] = {}  # family -> (score, row, modes)
+        doc_rows = {doc_id: row for doc_id, (row, _) in self.best_per_document(rows, scores).items()}
+        pooled = self.family_scores(rows, scores)
+        best: dict[str, tuple[float, int, list[str]]] = {}  # family -> (score, best row, modes)
         for j in np.argsort(first, kind="stable").tolist():
-            i = int(first[j])
+            i, fam = int(first[j]), cat.families[int(fam_nos[j])]
             modes = [m for m, hit in (("lexical", by_lexical[j]), ("dense", by_dense[j])) if hit]
-            best[cat.families[int(fam_nos[j])]] = (float(scores[order[i]]), int(ordered[i]), modes)
-        doc_nos, doc_first = np.unique(cat.chunk_doc_no[ordered], return_index=True)
-        names = cat.doc_names
-        doc_rows = {names[n]: int(ordered[i]) for n, i in zip(doc_nos.tolist(), doc_first.tolist(), strict=True)}
-        ranked = list(best.items())
+            best[fam] = (pooled[fam], int(ordered[i]), modes)
+        ranked = sorted(best.items(), key=lambda item: -item[1][0])  # stable: ties keep the best chunks' order
         shown_doc = {fam: self._representative(fam, row, query.lang) for fam, (_, row, _) in ranked}
         facets = {name: {} for name in FACETS}
         for doc_id in shown_doc.values():
@@ -372,6 +372,34 @@ class Searcher:
             conditions=place.describe() if place else None,
             not_recommended=rejected,
         )
+
+    def family_scores(self, rows: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+        """Score of each candidate family: the mean over its documents that pass the filters, each document
+        scored by its best candidate chunk.
+
+        The language versions of a practice sheet say the same thing, but a query matches the version in its
+        own language best (its words, and a model that reads it), so the best version alone would rank a
+        practice by an accident of the query's language, and a family of three renderings by the best of three
+        draws. A version that no candidate chunk matched counts as the lowest candidate score.
+        """
+        cat = self.catalog
+        best = {doc_id: score for doc_id, (_, score) in self.best_per_document(rows, scores).items()}
+        floor = float(scores.min()) if len(scores) else 0.0
+        out: dict[str, float] = {}
+        for doc_id in best:
+            fam = cat.family[doc_id]
+            if fam not in out:
+                members = [m for m in cat.members[fam] if self.passing is None or m in self.passing] or [doc_id]
+                out[fam] = sum(best.get(m, floor) for m in members) / len(members)
+        return out
+
+    def best_per_document(self, rows: np.ndarray, scores: np.ndarray) -> dict[str, tuple[int, float]]:
+        """Each candidate document's best row, and that row's score."""
+        order = np.argsort(-scores, kind="stable")
+        doc_nos, first = np.unique(self.catalog.chunk_doc_no[rows[order]], return_index=True)
+        names = self.catalog.doc_names
+        pairs = zip(doc_nos.tolist(), first.tolist(), strict=True)
+        return {names[n]: (int(rows[order[i]]), float(scores[order[i]])) for n, i in pairs}
 
     def _representative(self, fam: str, row: int, lang: str) -> str:
         """The family member to show: the one in the user's language when there is one."""

@@ -77,6 +77,27 @@ def test_feedback_compares_families_in_the_language_the_model_reads(corpus_kb):
     assert sims[4] > sims[3]  # residue retention is nearer to tillage practices than mangroves are
 
 
+def test_a_practice_is_ranked_by_all_its_language_versions(corpus_kb):
+    searcher = Searcher(corpus_kb, corpus_kb.catalog())
+    cat = searcher.catalog
+    en, fr, es = (f"practice:no-till:{lang}" for lang in ("en", "fr", "es"))
+    assert sorted(cat.members["practice:no-till"]) == sorted([en, es, fr])
+    rows = np.array([*cat.doc_rows[en][:2], cat.doc_rows[fr][0], cat.doc_rows["practice:biochar:en"][0]])
+    scores = np.array([3.0, 2.0, 1.5, -1.5], dtype=np.float32)
+    # each sheet by its best chunk; the Spanish one has no candidate chunk: the lowest candidate score
+    pooled = searcher.family_scores(rows, scores)
+    assert pooled == pytest.approx({"practice:no-till": (3.0 + 1.5 - 1.5) / 3, "practice:biochar": -1.5})
+    searcher.passing = {en, fr, "practice:biochar:en"}  # a filter the Spanish sheet fails: it does not count
+    assert searcher.family_scores(rows, scores)["practice:no-till"] == pytest.approx(2.25)
+    # a query in any language ranks the family by what its versions share, not by its best version alone
+    hits = {
+        lang: corpus_kb.search(text, k=10, lang=lang).hits
+        for lang, text in (("en", "no-till drilling"), ("fr", "semis direct sans labour"), ("es", "siembra directa"))
+    }
+    for lang, found in hits.items():
+        assert found[0].family == "practice:no-till", lang
+
+
 def test_english_query_finds_spanish_only_text(tmp_path):
     kb = KnowledgeBase.open(tmp_path / "home", glossary=Path("corpus/glossary/glossary.csv"))
     doc = tmp_path / "nota.md"
