@@ -105,8 +105,8 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
-    length = {k.strip().lower(): v.strip() for k, v in headers.items()}.get("content-length")
+    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
+    length = headers.get("content-length")
     if length is None:
         raise ValueError("response without Content-Length")
     await reader.readexactly(int(length))

@@ -275,7 +275,7 @@ class Searcher:
         """
         cat = self.catalog
         fams = [cat.family[cat.chunk_doc[r]] for r in rows.tolist()]
-        pooled = self.family_scores(rows, scores)
+        pooled = self.family_scores(self.best_per_document(rows, scores), float(scores.min()))
         ranked = sorted(pooled, key=lambda fam: -pooled[fam])
         vectors = {fam: self.family_vector(fam) for fam in ranked}
         first = [vectors[fam] for fam in ranked[:FEEDBACK_DOCS] if vectors[fam] is not None]
@@ -327,8 +327,9 @@ class Searcher:
         fam_nos, first, inverse = np.unique(cat.chunk_family_no[ordered], return_index=True, return_inverse=True)
         by_lexical = np.bincount(inverse, weights=found[0][order], minlength=len(fam_nos)) > 0
         by_dense = np.bincount(inverse, weights=found[1][order], minlength=len(fam_nos)) > 0
-        doc_rows = {doc_id: row for doc_id, (row, _) in self.best_per_document(rows, scores).items()}
-        pooled = self.family_scores(rows, scores)
+        docs = self.best_per_document(rows, scores)
+        doc_rows = {doc_id: row for doc_id, (row, _) in docs.items()}
+        pooled = self.family_scores(docs, float(scores.min()) if len(scores) else 0.0)
         best: dict[str, tuple[float, int, list[str]]] = {}  # family -> (score, best row, modes)
         for j in np.argsort(first, kind="stable").tolist():
             i, fam = int(first[j]), cat.families[int(fam_nos[j])]
@@ -373,25 +374,27 @@ class Searcher:
             not_recommended=rejected,
         )
 
-    def family_scores(self, rows: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    def family_scores(self, docs: dict[str, tuple[int, float]], floor: float) -> dict[str, float]:
         """Score of each candidate family: the mean over its documents that pass the filters, each document
-        scored by its best candidate chunk.
+        scored by its best candidate chunk (`docs`: `best_per_document`).
 
         The language versions of a practice sheet say the same thing, but a query matches the version in its
         own language best (its words, and a model that reads it), so the best version alone would rank a
         practice by an accident of the query's language, and a family of three renderings by the best of three
-        draws. A version that no candidate chunk matched counts as the lowest candidate score.
+        draws. A version that no candidate chunk matched counts as `floor`, the lowest candidate score.
         """
-        cat = self.catalog
-        best = {doc_id: score for doc_id, (_, score) in self.best_per_document(rows, scores).items()}
-        floor = float(scores.min()) if len(scores) else 0.0
         out: dict[str, float] = {}
-        for doc_id in best:
-            fam = cat.family[doc_id]
+        for doc_id in docs:
+            fam = self.catalog.family[doc_id]
             if fam not in out:
-                members = [m for m in cat.members[fam] if self.passing is None or m in self.passing] or [doc_id]
-                out[fam] = sum(best.get(m, floor) for m in members) / len(members)
+                members = self.passing_members(fam) or [doc_id]
+                out[fam] = sum(docs[m][1] if m in docs else floor for m in members) / len(members)
         return out
+
+    def passing_members(self, fam: str) -> list[str]:
+        """The family's documents that pass the filters."""
+        members = self.catalog.members.get(fam, [])
+        return members if self.passing is None else [m for m in members if m in self.passing]
 
     def best_per_document(self, rows: np.ndarray, scores: np.ndarray) -> dict[str, tuple[int, float]]:
         """Each candidate document's best row, and that row's score."""
@@ -407,9 +410,7 @@ class Searcher:
         found = cat.chunk_doc[row]
         if lang in cat.docs[found].languages:
             return found
-        for member in cat.members.get(fam, []):
-            if self.passing is not None and member not in self.passing:
-                continue
+        for member in self.passing_members(fam):
             doc = cat.docs[member]
             if doc.languages[:1] == [lang] and member.startswith("practice:"):
                 return member

@@ -85,10 +85,12 @@ def test_a_practice_is_ranked_by_all_its_language_versions(corpus_kb):
     rows = np.array([*cat.doc_rows[en][:2], cat.doc_rows[fr][0], cat.doc_rows["practice:biochar:en"][0]])
     scores = np.array([3.0, 2.0, 1.5, -1.5], dtype=np.float32)
     # each sheet by its best chunk; the Spanish one has no candidate chunk: the lowest candidate score
-    pooled = searcher.family_scores(rows, scores)
+    docs = searcher.best_per_document(rows, scores)
+    assert docs[en] == (cat.doc_rows[en][0], 3.0) and es not in docs
+    pooled = searcher.family_scores(docs, floor=-1.5)
     assert pooled == pytest.approx({"practice:no-till": (3.0 + 1.5 - 1.5) / 3, "practice:biochar": -1.5})
     searcher.passing = {en, fr, "practice:biochar:en"}  # a filter the Spanish sheet fails: it does not count
-    assert searcher.family_scores(rows, scores)["practice:no-till"] == pytest.approx(2.25)
+    assert searcher.family_scores(docs, floor=-1.5)["practice:no-till"] == pytest.approx(2.25)
     # a query in any language ranks the family by what its versions share, not by its best version alone
     hits = {
         lang: corpus_kb.search(text, k=10, lang=lang).hits
