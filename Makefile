@@ -46,9 +46,10 @@ zones: $(VENV)/.installed
 	  else rm -f "$(ZONE_RASTER).part"; echo "optional: no network for the climate-zone raster; for places given by" \
 	       "coordinates, place a GeoTIFF of IPCC climate zones 1-12 at $(ZONE_RASTER) (from $(RASTER_URL))"; fi; fi
 
-# Build (or bring up to date) the store from corpus/: unchanged files are skipped by content hash.
+# Build (or bring up to date) the store from corpus/: unchanged files are skipped by content hash. A store embedded
+# with another model (an older default) is re-embedded once: vectors are cached by model and content hash.
 store: setup
-	$(HUMUS) ingest $${HUMUS_CORPUS:-corpus}/practices --prune
+	$(HUMUS) ingest $${HUMUS_CORPUS:-corpus}/practices --prune --reindex
 
 # Set-up, the store, then the API and the web page on http://127.0.0.1:8000 (Ctrl-C stops it).
 run: store serve

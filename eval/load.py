@@ -11,22 +11,72 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@dataclass(frozen=True, slots=True)
+class Server:
+    """A server started by `serving`: its address and its process id."""
+
+    base: str
+    pid: int
+
+    def serving_rss_mb(self) -> list[float]:
+        """Resident memory (VmRSS, MB) of each process that answers requests: the processes `humus serve` spawned,
+        or the server's own process when it runs in one."""
+        return [rss_mb(pid) for pid in spawned_children(self.pid) or [self.pid]]
+
+
+def spawned_children(pid: int) -> list[int]:
+    """Child processes of `pid` started by multiprocessing's `spawn` (not its resource tracker)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            spawned = ppid == pid and b"spawn_main" in (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):  # a process that ended meanwhile
+            continue
+        if spawned:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of a process, in MB (10^6 bytes)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    return 0.0
+
+
 @contextmanager
-def served(home: Path, workers: int | None = None, peer: bool = False, cached: bool = True) -> Iterator[str]:
+def served(
+    home: Path, workers: int | None = None, peer: bool = False, cached: bool = True, model: str | None = None
+) -> Iterator[str]:
+    """`humus serve` on a free loopback port, for the duration of the block: its base URL (see `serving`)."""
+    with serving(home, workers, peer, cached, model) as server:
+        yield server.base
+
+
+@contextmanager
+def serving(
+    home: Path, workers: int | None = None, peer: bool = False, cached: bool = True, model: str | None = None
+) -> Iterator[Server]:
     """`humus serve` on a free loopback port, for the duration of the block (`workers`: its processes).
 
     `cached=False`: no cache of repeated queries (HUMUS_QUERY_CACHE=0), so every request is searched in full.
     `peer`: the LangChain FAISS app of eval/peer_server.py over the same store instead (it caches nothing).
+    `model`: the embedding model (HUMUS_EMBED_MODEL; the peer's too); unset: what `humus serve` would use.
     """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -34,27 +84,35 @@ def served(home: Path, workers: int | None = None, peer: bool = False, cached: b
     env = {**os.environ, "HUMUS_HOME": str(home)}
     if not cached:
         env["HUMUS_QUERY_CACHE"] = "0"
+    if model:
+        env["HUMUS_EMBED_MODEL"] = model
     cmd = [str(Path(sys.executable).parent / "humus"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--workers", str(workers)] if workers else []
     if peer:
-        cmd = [sys.executable, "-m", "eval.peer_server", str(home), str(port)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        cmd = [sys.executable, "-m", "eval.peer_server", str(home), str(port), *([model] if model else [])]
+    with tempfile.TemporaryFile() as log:  # what the server says, for the error when it does not start
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603
+        try:
+            yield Server(_wait_until_up(proc, port, log), proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def _wait_until_up(proc: subprocess.Popen, port: int, log: IO[bytes]) -> str:
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("humus serve did not start")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    deadline = time.time() + 180
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return base
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            log.seek(0)
+            said = log.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{' '.join(map(str, proc.args))} did not start:\n{said}")
+        time.sleep(0.3)
 
 
 async def _run(base: str, queries: list[str], clients: int, seconds: float) -> dict:

@@ -1,8 +1,9 @@
 """The HTTP peer of `make bench`: LangChain's FAISS store with the same model behind a minimal FastAPI app.
 
-What a user would stand up instead of Humus: the chunks of a store, their vectors, plain fp32
-`SentenceTransformer.encode` for the query, `similarity_search_with_score`, one uvicorn process.
-Run as `python -m eval.peer_server HOME PORT`.
+What a user would stand up instead of Humus: the chunks of a store, their vectors (those Humus stored with the
+model), plain fp32 `SentenceTransformer.encode` for the query (with the model's own query prompt, as its card
+says), `similarity_search_with_score`, one uvicorn process.
+Run as `python -m eval.peer_server HOME PORT [MODEL]`; MODEL: the one `humus serve` would use when not given.
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ from eval.peers import K, PlainEmbeddings
 from index.store import Store
 
 
-def create_app(home: Path) -> FastAPI:
+def create_app(home: Path, model: str) -> FastAPI:
     from langchain_community.vectorstores import FAISS
 
-    embeddings = PlainEmbeddings()
+    embeddings = PlainEmbeddings(model)
     store = Store.open(home)
     rows = store.chunk_table()
     texts = store.chunk_texts([int(r["id"]) for r in rows])
     hashes = sorted({r["content_hash"] for r in rows})
-    vectors = store.cached_vectors("all-MiniLM-L6-v2", hashes, embeddings.model.get_embedding_dimension())
+    vectors = store.cached_vectors(model, hashes, embeddings.model.get_embedding_dimension())
+    if missing := set(hashes) - vectors.keys():
+        raise RuntimeError(f"{home}: {len(missing)} chunks have no vector of {model}: embed the store with it first")
     pairs = [(texts[int(r["id"])]["text"], np.asarray(vectors[r["content_hash"]]).tolist()) for r in rows]
     index = FAISS.from_embeddings(pairs, embeddings, metadatas=[{"doc_id": r["doc_id"]} for r in rows])
     store.close()
@@ -34,7 +37,7 @@ def create_app(home: Path) -> FastAPI:
 
     @app.get("/health")
     def health() -> dict:
-        return {"status": "ok"}
+        return {"status": "ok", "model": model}
 
     @app.get("/api/search")
     def search(q: str, k: int = K) -> dict:
@@ -47,4 +50,10 @@ def create_app(home: Path) -> FastAPI:
 
 
 if __name__ == "__main__":
-    uvicorn.run(create_app(Path(sys.argv[1])), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+    if len(sys.argv) > 3:
+        name = sys.argv[3]
+    else:
+        from service.settings import Settings
+
+        name = Settings().embed_model
+    uvicorn.run(create_app(Path(sys.argv[1]), name), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")

@@ -1,5 +1,6 @@
 """What a user would pick instead of Humus, measured on the same units: bm25s alone, and LangChain's FAISS
-vector store with the same embedding model (plain fp32 `SentenceTransformer.encode`).
+vector store with the same embedding model (plain fp32 `SentenceTransformer.encode`, with the model's own query and
+document prompts, e.g. e5's `query: ` and `passage: `).
 
 Both peers index the chunks Humus stores for a task (so the units are identical), rank chunks, and a document
 counts at its best chunk. bm25s gets Snowball stemming and stop words in the language of the documents.
@@ -13,31 +14,46 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import bm25s
+import numpy as np
 import Stemmer
 from langchain_core.embeddings import Embeddings
 
 from eval.metrics import evaluate
 from index.analysis import LANGUAGES
+from index.embedder import FAMILY_PROMPTS
+from index.models import DEFAULT_MODEL
 
 K = 10
 
 
 class PlainEmbeddings(Embeddings):
-    """The bundled model as a LangChain embedding, the way a LangChain user would call it."""
+    """A sentence-transformers model as a LangChain embedding, the way a LangChain user would call it: fp32, and the
+    prompts of the model's card (its own, else those of its family: `query: ` and `passage: ` for e5)."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = DEFAULT_MODEL) -> None:
         from sentence_transformers import SentenceTransformer
 
         from index.models import resolve_model_dir
 
-        folder = resolve_model_dir("all-MiniLM-L6-v2")
+        folder = resolve_model_dir(name)
+        self.name = name
         self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        own = self.model.prompts or {}
+        family = next(((q, d) for key, q, d in FAMILY_PROMPTS if key in name.lower()), ("", ""))
+        self.query_prompt = own.get("query", family[0]) or None
+        self.document_prompt = own.get("document", own.get("passage", family[1])) or None
+        # document vectors by text: each text embedded once (XQuAD's English paragraphs serve two slices); a caller
+        # may add vectors computed the same way (fp32, the document prompt)
+        self.known: dict[str, np.ndarray] = {}
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.model.encode(texts, batch_size=32, normalize_embeddings=True).tolist()
+        if missing := [t for t in dict.fromkeys(texts) if t not in self.known]:
+            vectors = self.model.encode(missing, prompt=self.document_prompt, batch_size=32, normalize_embeddings=True)
+            self.known.update(zip(missing, vectors, strict=True))
+        return [self.known[t].tolist() for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
-        return self.model.encode([text], normalize_embeddings=True)[0].tolist()
+        return self.model.encode([text], prompt=self.query_prompt, normalize_embeddings=True)[0].tolist()
 
 
 @dataclass(slots=True)

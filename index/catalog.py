@@ -75,9 +75,7 @@ class Catalog:
     families: list[str]
     position: dict[int, int] = field(default_factory=dict)  # chunk id -> row
     doc_rows: dict[str, list[int]] = field(default_factory=dict)  # document -> its rows
-    title_terms: dict[str, set[str]] = field(default_factory=dict)  # index terms of titles, filled by search
-    family_vectors: dict[str, np.ndarray | None] = field(default_factory=dict)  # filled by search (feedback)
-    model_reads: np.ndarray | None = None  # per chunk: the embedding model reads its language (set by search)
+    family_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # filled by search (feedback)
 
     @classmethod
     def load(cls, store: Store, rows: list | None = None) -> Catalog:

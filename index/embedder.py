@@ -25,7 +25,6 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda")
 QUERY_ENCODERS = ("auto", "model", "int8")
 QUICK_BATCH = 16  # up to this many texts (queries) skip encode()'s batching machinery: about 1 ms less each call
-MULTILINGUAL_HINTS = ("multilingual", "labse", "bge-m3", "xlm", "mpnet-base-multi", "distiluse")
 
 
 class Embedder(ABC):
@@ -33,13 +32,9 @@ class Embedder(ABC):
 
     name: str
     dim: int
-    languages: frozenset[str] | None  # languages the model handles well; None: all
 
     @abstractmethod
     def embed_batch(self, texts: list[str], *, query: bool = False) -> np.ndarray: ...
-
-    def handles(self, lang: str | None) -> bool:
-        return self.languages is None or (lang or "en") in self.languages
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -48,7 +43,6 @@ class SentenceTransformerEmbedder(Embedder):
         name: str,
         query_prompt: str | None = None,
         document_prompt: str | None = None,
-        languages: str = "auto",
         precision: str = "auto",
         device: str = "auto",
         query_encoder: str = "auto",
@@ -84,10 +78,6 @@ class SentenceTransformerEmbedder(Embedder):
         self.document_prompt = (
             document_prompt if document_prompt is not None else own.get("document", own.get("passage", family[1]))
         )
-        if languages == "auto":
-            self.languages = None if _multilingual(folder, lowered) else frozenset({"en"})
-        else:
-            self.languages = None if languages == "*" else frozenset(languages.replace(" ", "").split(","))
 
     def embed_batch(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         if not texts:
@@ -174,27 +164,14 @@ def cpu_has_bf16() -> bool:
     return bool(re.search(r"\b(avx512_bf16|amx_bf16)\b", flags))
 
 
-def _multilingual(folder: Path, name: str) -> bool:
-    """From the name, else from the model card's `language:` list (more than one language)."""
-    if any(h in name for h in MULTILINGUAL_HINTS):
-        return True
-    readme = folder / "README.md"
-    if not readme.exists():
-        return False
-    head = readme.read_text(encoding="utf-8", errors="replace")[:4000].split("\n---", 1)[0]
-    block = re.search(r"^language:\s*\n((?:\s*-\s*\S+\n)+)", head, re.MULTILINE)
-    return "multilingual" in head.lower() or bool(block and block.group(1).count("-") > 1)
-
-
 @cache
 def load_embedder(
     name: str,
     query_prompt: str | None = None,
     document_prompt: str | None = None,
-    languages: str = "auto",
     precision: str = "auto",
     device: str = "auto",
     query_encoder: str = "auto",
 ) -> Embedder:
     """The embedder for a model name or path; loaded once per process."""
-    return SentenceTransformerEmbedder(name, query_prompt, document_prompt, languages, precision, device, query_encoder)
+    return SentenceTransformerEmbedder(name, query_prompt, document_prompt, precision, device, query_encoder)

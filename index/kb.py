@@ -19,8 +19,8 @@ from index.embedder import Embedder, load_embedder
 from index.gaps import GapMatrix, gap_matrix
 from index.lexical import LexicalIndex
 from index.lexicon import Lexicon, build_lexicon, read_thesaurus_csv
-from index.models import resolve_model_dir
-from index.search import Plan, Searcher, SearchResult
+from index.models import DEFAULT_MODEL, resolve_model_dir
+from index.search import Indexes, Plan, Searcher, SearchResult
 from index.store import Store
 from index.tags import document_tags, practice_of
 from index.vectors import VectorIndex
@@ -70,10 +70,9 @@ class IngestReport:
 class IndexConfig:
     """How a knowledge base embeds, indexes and translates; the service fills it from its settings."""
 
-    model: str = "all-MiniLM-L6-v2"
+    model: str = DEFAULT_MODEL
     query_prompt: str | None = None
     document_prompt: str | None = None
-    embed_languages: str = "auto"
     max_file_bytes: int = 50_000_000
     chunk_overlap: int = 32
     vector_index: str = "auto"  # auto | exact | ivf
@@ -89,6 +88,7 @@ class IndexConfig:
 
 
 VECTOR_DIR = "vectors"
+
 Progress = Callable[[Iterable], Iterable]
 
 
@@ -125,7 +125,7 @@ class KnowledgeBase:
         self._tagger: Lexicon | None = None
         self._catalog: Catalog | None = None
         self._results: OrderedDict[tuple, SearchResult] = OrderedDict()  # repeated queries
-        self._qvecs: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()  # their embeddings
+        self._qvecs: OrderedDict[str, np.ndarray] = OrderedDict()  # their embeddings
 
     @classmethod
     def open(cls, home: Path, config: IndexConfig | None = None, **fields: object) -> KnowledgeBase:
@@ -217,7 +217,6 @@ class KnowledgeBase:
                 c.model,
                 c.query_prompt,
                 c.document_prompt,
-                c.embed_languages,
                 c.embed_precision,
                 c.embed_device,
                 c.query_encoder,
@@ -248,8 +247,8 @@ class KnowledgeBase:
         assert self._catalog is not None
         return self._catalog
 
-    def lexical_index(self) -> LexicalIndex:
-        cat = self.catalog()
+    def lexical_index(self, cat: Catalog) -> LexicalIndex:
+        """BM25 over `cat`'s chunks, in its order (rebuilt when the catalog has changed)."""
         if self._lexical is None or self._lexical[0] != cat.generation:
             terms = self.store.chunk_terms()
             self._lexical = (
@@ -257,6 +256,13 @@ class KnowledgeBase:
                 LexicalIndex(cat.chunk_ids, [terms.get(int(i), []) for i in cat.chunk_ids]),
             )
         return self._lexical[1]
+
+    def indexes(self) -> Indexes:
+        """The catalog with the lexical and vector indexes of the same store state: what a search reads."""
+        cat = self.catalog()
+        lexical = self.lexical_index(cat)
+        vectors = self.vector_index()
+        return Indexes(cat, lexical, vectors, self.lexicon(), self.store.chunk_texts)
 
     def lexicon(self) -> Lexicon:
         if self._lexicon is None:
@@ -370,24 +376,27 @@ class KnowledgeBase:
     def import_thesaurus(self, path: Path, source: str = "agrovoc") -> int:
         """Load an AGROVOC-style CSV into the store, replacing an earlier import of the same source."""
         rows = list(read_thesaurus_csv(path))
+        self._set_thesaurus(source, rows)
+        return len(rows)
+
+    def forget_thesaurus(self, source: str = "agrovoc") -> None:
+        """Remove an imported thesaurus."""
+        self._set_thesaurus(source, [])
+
+    def _set_thesaurus(self, source: str, rows: list[tuple[str, dict[str, list[str]]]]) -> None:
         self.store.replace_thesaurus(source, rows)
         self._lexicon = None
         self._results.clear()
-        return len(rows)
 
     # --- searching -------------------------------------------------------------------------
 
-    def embed_query(self, texts: tuple[str, ...]) -> np.ndarray:
-        return self.embed_queries([texts])[0]
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_queries([text])[0]
 
-    def embed_queries(self, queries: list[tuple[str, ...]]) -> list[np.ndarray]:
-        """The embeddings of several queries' texts; those not cached are computed in one batch."""
+    def embed_queries(self, queries: list[str]) -> list[np.ndarray]:
+        """The embeddings of several queries; those not cached are computed in one call."""
         missing = list(dict.fromkeys(q for q in queries if q not in self._qvecs))
-        flat = [text for q in missing for text in q]
-        vectors = self.embedder().embed_batch(flat, query=True) if flat else None
-        computed, start = {}, 0
-        for q in missing:
-            computed[q], start = vectors[start : start + len(q)], start + len(q)
+        computed = dict(zip(missing, self.embedder().embed_batch(missing, query=True), strict=True)) if missing else {}
         found = {q: computed[q] if q in computed else self._qvecs[q] for q in queries}  # before any eviction
         return [self._remember(self._qvecs, q, found[q]) for q in queries]
 
@@ -434,7 +443,8 @@ class KnowledgeBase:
         The service batches the requests that arrive while a search runs. A request with bad filters or
         conditions gets its ValueError in its place; the others are answered.
         """
-        catalog = self.catalog()
+        indexes = self.indexes()
+        catalog = indexes.catalog
         results: list[SearchResult | ValueError | None] = [None] * len(requests)
         pending: list[tuple[int, tuple, Searcher, Plan]] = []
         for i, r in enumerate(requests):
@@ -445,15 +455,15 @@ class KnowledgeBase:
                     results[i] = self._remember(self._results, key, cached)
                     continue
                 place = Place.of(r.conditions, self.config.zone_raster) if r.conditions else None
-                searcher = Searcher(self, catalog)
+                searcher = Searcher(indexes)
                 plan = searcher.prepare(
                     r.query, k=r.k, lang=r.lang, mode=r.mode, filters=parsed, group_by=r.group_by, place=place
                 )
                 pending.append((i, key, searcher, plan))
             except ValueError as exc:
                 results[i] = exc
-        embedded = iter(self.embed_queries([plan.dense_texts for *_, plan in pending if plan.dense_texts]))
+        embedded = iter(self.embed_queries([plan.query.text for *_, plan in pending if plan.embed]))
         for i, key, searcher, plan in pending:
-            qvecs = next(embedded) if plan.dense_texts else None
-            results[i] = self._remember(self._results, key, searcher.finish(plan, qvecs))
+            qvec = next(embedded) if plan.embed else None
+            results[i] = self._remember(self._results, key, searcher.finish(plan, qvec))
         return cast(list[SearchResult | ValueError], results)  # every slot is filled above

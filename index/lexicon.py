@@ -2,7 +2,7 @@
 
 A query is cut into term groups: the longest phrase known to the lexicon, else one word. Each group keeps its
 source words and adds their translations, so lexical search can score a group by its best-matching alternative
-(structured query translation) and dense search can embed a word-by-word gloss in the model's language.
+(structured query translation).
 """
 
 from __future__ import annotations
@@ -49,16 +49,6 @@ class ExpandedQuery:
     text: str
     lang: str
     groups: list[TermGroup]
-
-    def gloss(self, lang: str) -> str:
-        """Word-by-word rendering in another language: a translation where known, else the source word."""
-        if lang == self.lang:
-            return self.text
-        return " ".join((g.in_lang(lang) or [g.source])[0] for g in self.groups)
-
-    def translated(self) -> dict[str, int]:
-        """How many groups found a translation, per language."""
-        return {lang: sum(1 for g in self.groups if g.in_lang(lang)) for lang in QUERY_LANGS if lang != self.lang}
 
 
 def phrase_key(text: str, lang: str) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -11,31 +11,28 @@ import numpy as np
 
 from index.analysis import CONCEPT, analyze, tagged, term, words
 from index.catalog import FACETS, Catalog
-from index.lexicon import QUERY_LANGS, ExpandedQuery, TermGroup
+from index.lexical import LexicalIndex
+from index.lexicon import QUERY_LANGS, ExpandedQuery, Lexicon, TermGroup
+from index.vectors import VectorIndex
 from ingest.text import language_detector
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from index.kb import KnowledgeBase
     from index.zones import Place
 
 MODES = ("hybrid", "lexical", "dense")
 GROUPINGS = ("zone", *FACETS)
 POOL = 200  # chunks taken from each mode before fusion
 PLACE_DEPTH = 5  # with conditions, the k*PLACE_DEPTH most relevant results are ordered by how they fit
-# Weights of the z-scored dense scores against the z-scored BM25 scores (tuned on eval/, see eval/RESULTS.md):
-# dense counts 0.6 as much as lexical, and less again where the model reads a language it was not trained
-# on: for a chunk in such a language, and for a query in one (searched through its English gloss).
-DENSE_WEIGHT = 0.6
-FOREIGN_CHUNK_WEIGHT = 0.5
-FOREIGN_QUERY_WEIGHT = 0.25
-TITLE_WEIGHT = 0.5  # added for a document whose title names every term of the query (in proportion)
+# Weight of the z-scored dense scores against the z-scored BM25 scores (tuned on the tuning half of eval/ by
+# `python -m eval.tune`; see docs/search.md).
+DENSE_WEIGHT = 3.0
 # Pseudo-relevance feedback (hybrid mode): the z-scored similarity of each candidate's document to the best
 # FEEDBACK_DOCS first-pass documents is added with this weight, so that below its first results the ranking follows
 # what those results are about rather than chance word matches (which differ from one query language to another).
 FEEDBACK_DOCS = 3
-FEEDBACK_WEIGHT = 1.0
+FEEDBACK_WEIGHT = 2.0
 SNIPPET_CHARS = 260
 
 
@@ -124,23 +121,33 @@ class Plan:
     place: Place | None
     lex: np.ndarray  # lexical score of every chunk (zeros in dense mode)
     mask: np.ndarray | None  # chunks that pass the filters (None: all)
-    dense_texts: tuple[str, ...]  # what to embed (empty in lexical mode)
+    embed: bool  # whether the query is to be embedded (the dense and hybrid modes)
+
+
+@dataclass(frozen=True, slots=True)
+class Indexes:
+    """One consistent state of what a search reads; `KnowledgeBase.indexes` makes it."""
+
+    catalog: Catalog
+    lexical: LexicalIndex  # built from `catalog`'s chunks, in its order
+    vectors: VectorIndex
+    lexicon: Lexicon  # query translation
+    chunk_texts: Callable[[list[int]], dict[int, sqlite3.Row]]  # chunks by id, from the store
 
 
 class Searcher:
-    """One query against one catalog state; `KnowledgeBase.search` is the public entry point."""
+    """One query against one state of the indexes; `KnowledgeBase.search` is the public entry point."""
 
-    def __init__(self, kb: KnowledgeBase, catalog: Catalog) -> None:
-        self.kb, self.catalog = kb, catalog
+    def __init__(self, indexes: Indexes) -> None:
+        self.ix, self.catalog = indexes, indexes.catalog
         self.passing: set[str] | None = None  # documents that pass the filters (None: no filter)
-        self.group_bags: list[set[tuple[str, ...]]] = []  # each query term group: its renderings as index terms
-        self.used: set[str] = set()  # every index term of those renderings (title check, highlights)
+        self.used: set[str] = set()  # every index term of the query's term groups (for highlights)
 
     # --- scoring ---------------------------------------------------------------------------
 
     def lexical_scores(self, query: ExpandedQuery) -> np.ndarray:
-        """Sum over term groups of the best alternative's BM25 score; records the groups' bags and terms."""
-        lexical = self.kb.lexical_index()
+        """Sum over term groups of the best alternative's BM25 score; records the groups' index terms."""
+        lexical = self.ix.lexical
         total = np.zeros(lexical.size, dtype=np.float32)
         langs = set(QUERY_LANGS) | {lang or "xx" for lang in self.catalog.chunk_lang}
         for group in query.groups:
@@ -151,33 +158,8 @@ class Searcher:
                 continue
             best = np.max([lexical.scores(list(bag)) for bag in bags], axis=0)
             total += best
-            self.group_bags.append(bags)
             self.used.update(t for bag in bags for t in bag)
         return total
-
-    def title_coverage(self, doc_id: str) -> float:
-        """Share of the query's term groups that the document's title names whole (in any language)."""
-        if not self.group_bags:
-            return 0.0
-        cat = self.catalog
-        if doc_id not in cat.title_terms:
-            doc = cat.docs[doc_id]
-            cat.title_terms[doc_id] = set(self.kb.terms_of(doc.title, doc.languages[0] if doc.languages else None))
-        title = cat.title_terms[doc_id]
-        if title.isdisjoint(self.used):  # most titles share no term with the query
-            return 0.0
-        named = sum(1 for bags in self.group_bags if any(title.issuperset(bag) for bag in bags))
-        return named / len(self.group_bags)
-
-    def dense_texts(self, query: ExpandedQuery) -> list[str]:
-        """The query, plus an English gloss when the model does not read the query's language."""
-        embedder = self.kb.embedder()
-        texts = [query.text]
-        if not embedder.handles(query.lang) and embedder.handles("en"):
-            gloss = query.gloss("en")
-            if gloss.strip() and gloss != query.text:
-                texts.append(gloss)
-        return texts
 
     def prepare(
         self,
@@ -190,14 +172,14 @@ class Searcher:
         group_by: str | None = None,
         place: Place | None = None,
     ) -> Plan:
-        """Everything before the query embedding: language, expansion, filters, lexical scores, texts to embed."""
+        """Everything before the query embedding: language, expansion, filters, lexical scores."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if group_by is not None and group_by not in GROUPINGS:
             raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}, not {group_by!r}")
         cat = self.catalog
         lang = lang or query_language(text)
-        query = self.kb.lexicon().expand(text, lang)
+        query = self.ix.lexicon.expand(text, lang)
         self.passing = cat.passing(filters or {})
         mask = cat.allowed_rows(self.passing)
         n = len(cat.chunk_ids)
@@ -207,104 +189,76 @@ class Searcher:
             lex *= cat.chunk_weight
             if mask is not None:
                 lex = np.where(mask, lex, 0)
-        dense_texts = tuple(self.dense_texts(query)) if mode != "lexical" and n else ()
-        return Plan(query, lang, mode, k, group_by, place, lex, mask, dense_texts)
+        embed = mode != "lexical" and n > 0
+        return Plan(query, lang, mode, k, group_by, place, lex, mask, embed)
 
-    def finish(self, plan: Plan, qvecs: np.ndarray | None) -> SearchResult:
-        """The rest, given the embeddings of `plan.dense_texts`: dense candidates, fusion, feedback, hits."""
+    def finish(self, plan: Plan, qvec: np.ndarray | None) -> SearchResult:
+        """The rest, given the query's embedding (None when `plan.embed` is false): dense candidates, fusion,
+        feedback, hits."""
         cat, lex, mode = self.catalog, plan.lex, plan.mode
         rows: set[int] = set()
         if mode != "dense":
             top = np.argsort(-lex)[:POOL]
             rows.update(int(r) for r in top if lex[r] > 0)
         dense: dict[int, float] = {}
-        if qvecs is not None:
+        if qvec is not None:
             allowed = cat.chunk_ids[plan.mask] if plan.mask is not None else None
-            ids, scores = self.kb.vector_index().search(qvecs, POOL, allowed)
-            for id_row, score_row in zip(ids, scores, strict=True):
-                for cid, score in zip(id_row, score_row, strict=True):
-                    row = cat.position.get(int(cid))
-                    if row is not None and cid >= 0:
-                        dense[row] = max(dense.get(row, -1.0), float(score))
+            ids, scores = self.ix.vectors.search(qvec[None, :], POOL, allowed)
+            for cid, score in zip(ids[0].tolist(), scores[0].tolist(), strict=True):
+                row = cat.position.get(cid)
+                if row is not None and cid >= 0:
+                    dense[row] = score
             rows.update(dense)
         order = np.array(sorted(rows), dtype=np.int64)
-        final = self._fuse(order, lex, dense, qvecs, mode, plan.lang)
+        final = self._fuse(order, lex, dense, qvec, mode)
         if mode == "hybrid" and len(order) > FEEDBACK_DOCS:
             final = self._feedback(order, final)
         found = (lex[order] > 0, np.fromiter((r in dense for r in order.tolist()), dtype=bool, count=len(order)))
         return self._assemble(plan.query, mode, order, final, found, plan.k, plan.group_by, plan.place)
 
     def _fuse(
-        self, rows: np.ndarray, lex: np.ndarray, dense: dict[int, float], qvecs: np.ndarray | None, mode: str, lang: str
+        self, rows: np.ndarray, lex: np.ndarray, dense: dict[int, float], qvec: np.ndarray | None, mode: str
     ) -> np.ndarray:
         if not len(rows):
             return np.zeros(0, dtype=np.float32)
         if mode == "lexical":
             return lex[rows]
         missing = [r for r in rows.tolist() if r not in dense]
-        if missing and qvecs is not None:  # lexical candidates outside the dense pool: score them exactly
-            vectors = self.kb.vector_index().vectors(self.catalog.chunk_ids[missing])
-            for r, s in zip(missing, (vectors @ qvecs.T).max(axis=1), strict=True):
-                dense[r] = float(s)
+        if missing and qvec is not None:  # lexical candidates outside the dense pool: score them exactly
+            vectors = self.ix.vectors.vectors(self.catalog.chunk_ids[missing])
+            dense.update(zip(missing, (vectors @ qvec).tolist(), strict=True))
         dense_scores = np.array([dense[r] for r in rows.tolist()], dtype=np.float32)
         dense_scores = np.where(dense_scores > 0, dense_scores * self.catalog.chunk_weight[rows], dense_scores)
         if mode == "dense":
             return dense_scores
-        weight = np.where(self.model_reads()[rows], 1.0, FOREIGN_CHUNK_WEIGHT)
-        if not self.kb.embedder().handles(lang):
-            weight *= FOREIGN_QUERY_WEIGHT
-        doc_nos, inverse = np.unique(self.catalog.chunk_doc_no[rows], return_inverse=True)
-        names = self.catalog.doc_names
-        title = np.array([self.title_coverage(names[n]) for n in doc_nos.tolist()], dtype=np.float32)[inverse]
-        return _zscore(lex[rows]) + DENSE_WEIGHT * weight * _zscore(dense_scores) + TITLE_WEIGHT * title
-
-    def model_reads(self) -> np.ndarray:
-        """Whether the embedding model reads each chunk's language (computed once per catalog)."""
-        cat = self.catalog
-        if cat.model_reads is None:
-            embedder = self.kb.embedder()
-            cat.model_reads = np.array([embedder.handles(lang) for lang in cat.chunk_lang], dtype=bool)
-        return cat.model_reads
+        return _zscore(lex[rows]) + DENSE_WEIGHT * _zscore(dense_scores)
 
     def _feedback(self, rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """Scores after feedback: the best family stays first; every other candidate gains FEEDBACK_WEIGHT times the
         z-scored cosine of its family to the mean of the best FEEDBACK_DOCS families (ranked by `family_scores`).
-
-        Only families the model reads take part: one with no rendering in a language the model handles gains the
-        mean, and without any such family among the first results there is no feedback.
         """
         cat = self.catalog
         fams = [cat.family[cat.chunk_doc[r]] for r in rows.tolist()]
         pooled = self.family_scores(self.best_per_document(rows, scores), float(scores.min()))
         ranked = sorted(pooled, key=lambda fam: -pooled[fam])
         vectors = {fam: self.family_vector(fam) for fam in ranked}
-        first = [vectors[fam] for fam in ranked[:FEEDBACK_DOCS] if vectors[fam] is not None]
-        if not first:
-            return scores
-        centroid = np.mean(first, axis=0)
-        sims = {fam: float(v @ centroid) for fam, v in vectors.items() if v is not None}
-        neutral = float(np.mean(list(sims.values())))
-        fed = scores + FEEDBACK_WEIGHT * _zscore(np.array([sims.get(f, neutral) for f in fams], dtype=np.float32))
+        centroid = np.mean([vectors[fam] for fam in ranked[:FEEDBACK_DOCS]], axis=0)
+        sims = {fam: float(v @ centroid) for fam, v in vectors.items()}
+        fed = scores + FEEDBACK_WEIGHT * _zscore(np.array([sims[f] for f in fams], dtype=np.float32))
         head = np.array([f == ranked[0] for f in fams])
         if head.all():
             return scores
         lift = max(0.0, float(fed[~head].max() - scores[head].min()) + 1e-3)
         return np.where(head, scores + lift, fed)  # a precise match found first stays first
 
-    def family_vector(self, fam: str) -> np.ndarray | None:
-        """Mean chunk vector of the family's renderings in languages the model reads; None if it has none.
-
-        Comparing families in the model's own language keeps the feedback the same whichever translation of a
-        practice sheet the query happened to match.
-        """
+    def family_vector(self, fam: str) -> np.ndarray:
+        """Mean chunk vector of all the family's renderings (every language version of a practice sheet), so that
+        the feedback is the same whichever version the query happened to match."""
         cat = self.catalog
         if fam not in cat.family_vectors:
-            embedder = self.kb.embedder()
-            members = [m for m in cat.members.get(fam, []) if embedder.handles((cat.docs[m].languages or [None])[0])]
-            rows = [r for m in members for r in cat.doc_rows.get(m, ())]
-            vector = self.kb.vector_index().vectors(cat.chunk_ids[rows]).mean(axis=0) if rows else None
-            norm = float(np.linalg.norm(vector)) if vector is not None else 0.0
-            cat.family_vectors[fam] = vector / norm if norm > 0 else None
+            rows = [r for m in cat.members.get(fam, []) for r in cat.doc_rows.get(m, ())]
+            vector = self.ix.vectors.vectors(cat.chunk_ids[rows]).mean(axis=0)
+            cat.family_vectors[fam] = vector / max(float(np.linalg.norm(vector)), 1e-12)
         return cat.family_vectors[fam]
 
     # --- from chunks to hits ---------------------------------------------------------------
@@ -353,7 +307,7 @@ class Searcher:
         ranked = [item for item in ranked if not fits.get(item[0], (None, None))[1]]
         shown = ranked if group_by else ranked[:k]
         chunk_of = {fam: self._chunk_for(shown_doc[fam], doc_rows) for fam, _ in [*shown, *unsuited[:k]]}
-        texts = self.kb.store.chunk_texts(list(chunk_of.values()))
+        texts = self.ix.chunk_texts(list(chunk_of.values()))
         hits = [self._hit(fam, score, modes, texts[chunk_of[fam]]) for fam, (score, _, modes) in shown]
         rejected = [self._hit(f, score, modes, texts[chunk_of[f]]) for f, (score, _, modes) in unsuited[:k]]
         for hit in [*hits, *rejected]:

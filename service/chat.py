@@ -21,7 +21,7 @@ import numpy as np
 
 from index.analysis import analyze
 from index.lexicon import QUERY_LANGS
-from index.search import Searcher, group_bags, query_language
+from index.search import group_bags, query_language
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -174,9 +174,7 @@ class Chat:
         if not viable:
             return []
         vectors = self.kb.embedder().embed_batch([c.text for c in viable])
-        query = self.kb.lexicon().expand(question, lang)
-        qvecs = self.kb.embed_query(tuple(Searcher(self.kb, self.kb.catalog()).dense_texts(query)))
-        for c, sim in zip(viable, (vectors @ qvecs.T).max(axis=1), strict=True):
+        for c, sim in zip(viable, (vectors @ self.kb.embed_query(question)).tolist(), strict=True):
             c.similarity = float(sim)
             c.score = 0.6 * c.coverage + 0.4 * max(c.similarity, 0.0)
         viable.sort(key=lambda c: -c.score)

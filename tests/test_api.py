@@ -23,7 +23,7 @@ def client(served: Settings) -> TestClient:
 def test_health_and_stats(client: TestClient) -> None:
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["index_loaded"] and health["chunks"] > 1000
-    assert health["model"] == "all-MiniLM-L6-v2"
+    assert health["model"] == "multilingual-e5-small"
     stats = client.get("/api/stats").json()
     assert stats["practices"] == 42 and stats["doc_types"]["meeting_report"] >= 1
 

@@ -74,8 +74,8 @@ def test_search_many_embeds_every_query_in_one_pass_and_answers_like_search(corp
     monkeypatch.setattr(embedder, "embed_batch", spy)
     corpus_kb.forget_queries()
     results = corpus_kb.search_many(requests)
-    # the English query, the French one and its English gloss; nothing for the lexical and the refused request
-    assert len(calls) == 1 and len(calls[0]) == 3
+    # the English query and the French one, as typed; nothing for the lexical and the refused request
+    assert calls == [["cover crops on sandy soil", "couverts végétaux et carbone du sol"]]
     assert isinstance(results[2], ValueError) and "colour" in str(results[2])
     corpus_kb.forget_queries()
     for request, batched in zip(requests, results, strict=True):
@@ -105,8 +105,8 @@ def test_query_cache_zero_recomputes_every_search(corpus_kb, monkeypatch) -> Non
 def test_a_full_query_cache_evicts_without_losing_a_vector_of_the_batch(corpus_kb, monkeypatch) -> None:
     monkeypatch.setattr(corpus_kb, "config", replace(corpus_kb.config, query_cache=1))
     corpus_kb.forget_queries()
-    first = corpus_kb.embed_queries([("terraces",)])[0]
-    both = corpus_kb.embed_queries([("hedgerows",), ("terraces",)])  # remembering the first evicts the second
+    first = corpus_kb.embed_queries(["terraces"])[0]
+    both = corpus_kb.embed_queries(["hedgerows", "terraces"])  # remembering the first evicts the second
     assert np.allclose(both[1], first) and both[0].shape == first.shape
 
 
