@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import hashlib
 import io
+import json
 import logging
 import os
 import tempfile
@@ -60,18 +61,18 @@ def _export_key(folder: Path) -> str:
 
 
 class Int8QueryEncoder:
-    """Embeds short texts with the int8 ONNX graph of a sentence-transformers model (unnormalised output)."""
+    """Embeds one short text at a time with the int8 ONNX graph of a sentence-transformers model (unnormalised).
 
-    def __init__(self, model: Any, folder: Path, threads: int) -> None:
-        """`model`: the SentenceTransformer (its tokenizer and prompts are used; its weights only for the export)."""
+    It needs the model's tokenizer only: a process that embeds nothing but queries never loads the model's weights.
+    """
+
+    def __init__(self, folder: Path, threads: int) -> None:
         import onnxruntime as ort
 
-        self.model = model
-        self.inputs = _input_names(model)
         path = cache_dir() / f"{folder.name}-{_export_key(folder)}.int8.onnx"
         try:
             if not path.exists():
-                _export(folder, self.inputs, path)
+                _export(folder, path)
             options = ort.SessionOptions()
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
@@ -84,11 +85,27 @@ class Int8QueryEncoder:
             path.unlink(missing_ok=True)
             raise ExportError(f"could not load {path}: {type(exc).__name__}: {exc} (removed)") from exc
         self.path = path
+        self.inputs = [i.name for i in self.session.get_inputs()]
+        self.tokenizer = model_tokenizer(folder)
 
-    def __call__(self, texts: list[str], prompt: str | None) -> np.ndarray:
-        features = self.model.preprocess(texts, prompt=prompt)
-        feed = {name: features[name].numpy() for name in self.inputs}
+    def __call__(self, text: str, prompt: str | None) -> np.ndarray:
+        encoding = self.tokenizer.encode((prompt or "") + text)
+        tensors = {"input_ids": encoding.ids, "attention_mask": encoding.attention_mask}
+        tensors["token_type_ids"] = encoding.type_ids
+        feed = {name: np.array([tensors[name]], dtype=np.int64) for name in self.inputs}
         return self.session.run(None, feed)[0].astype(np.float32, copy=False)
+
+
+def model_tokenizer(folder: Path) -> Any:
+    """The model's fast tokenizer (special tokens added), truncating as sentence-transformers does."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    config = folder / "sentence_bert_config.json"
+    max_seq = json.loads(config.read_text()).get("max_seq_length", 512) if config.exists() else 512
+    tokenizer.enable_truncation(int(max_seq))
+    return tokenizer
 
 
 def _input_names(model: Any) -> list[str]:
@@ -97,7 +114,7 @@ def _input_names(model: Any) -> list[str]:
     return [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features]
 
 
-def _export(folder: Path, inputs: list[str], path: Path) -> None:
+def _export(folder: Path, path: Path) -> None:
     """Export a float32 copy of the model, quantise its matrix products to int8, check it, then rename into place.
 
     A file lock makes concurrent serving processes export once; the others wait and reuse the file.
@@ -112,9 +129,9 @@ def _export(folder: Path, inputs: list[str], path: Path) -> None:
             with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
                 plain, quantised = Path(tmp) / "model.onnx", Path(tmp) / "model.int8.onnx"
                 with _quiet():
-                    reference = _export_float(folder, inputs, plain)
+                    reference = _export_float(folder, plain)
                     _quantise(plain, quantised)
-                _check(quantised, inputs, reference)
+                _check(quantised, reference)
                 with open(quantised, "rb") as fh:
                     os.fsync(fh.fileno())
                 quantised.replace(path)
@@ -136,12 +153,13 @@ def _quiet() -> Iterator[None]:
         logging.disable(logging.NOTSET)
 
 
-def _export_float(folder: Path, inputs: list[str], target: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _export_float(folder: Path, target: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Write the float32 graph; return the probe features and the model's own probe embeddings."""
     import torch
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(folder), device="cpu", local_files_only=True).float().eval()
+    inputs = _input_names(model)
 
     class Forward(torch.nn.Module):
         def __init__(self) -> None:
@@ -188,7 +206,7 @@ def _quantise(source: Path, target: Path) -> None:
     )
 
 
-def _check(path: Path, inputs: list[str], reference: tuple[dict[str, np.ndarray], np.ndarray]) -> None:
+def _check(path: Path, reference: tuple[dict[str, np.ndarray], np.ndarray]) -> None:
     import onnxruntime as ort
 
     feed, expected = reference

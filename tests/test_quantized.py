@@ -40,11 +40,13 @@ def test_int8_queries_agree_with_the_model_and_the_export_is_made_once(tmp_path,
         raise AssertionError("exported again")
 
     monkeypatch.setattr(quantized, "_export", no_second_export)
-    again = embedder("int8").embed_batch(QUERIES[:1], query=True)
+    serving = embedder("int8")
+    again = serving.embed_batch(QUERIES[:1], query=True)
     assert np.allclose(again, fast[:1], atol=1e-6)
     assert exported[0].stat().st_mtime_ns == stamp
-    documents = embedder("int8").embed_batch(QUERIES[:1])  # documents keep the model's own vectors
-    assert (documents @ model[:1].T).item() > 0.99
+    assert serving._model is None  # queries alone never load the model's weights
+    documents = serving.embed_batch(QUERIES[:1])  # documents keep the model's own vectors
+    assert (documents @ model[:1].T).item() > 0.99 and serving._model is not None
 
 
 def test_a_failed_export_falls_back_under_auto_and_is_an_error_when_asked_for(tmp_path, monkeypatch, caplog) -> None:
