@@ -75,6 +75,7 @@ class Catalog:
     families: list[str]
     position: dict[int, int] = field(default_factory=dict)  # chunk id -> row
     doc_rows: dict[str, list[int]] = field(default_factory=dict)  # document -> its rows
+    title_terms: dict[str, set[str]] = field(default_factory=dict)  # index terms of titles, filled by search
     family_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # filled by search (feedback)
 
     @classmethod

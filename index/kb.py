@@ -262,7 +262,7 @@ class KnowledgeBase:
         cat = self.catalog()
         lexical = self.lexical_index(cat)
         vectors = self.vector_index()
-        return Indexes(cat, lexical, vectors, self.lexicon(), self.store.chunk_texts)
+        return Indexes(cat, lexical, vectors, self.lexicon(), self.terms_of, self.store.chunk_texts)
 
     def lexicon(self) -> Lexicon:
         if self._lexicon is None:

@@ -28,6 +28,7 @@ PLACE_DEPTH = 5  # with conditions, the k*PLACE_DEPTH most relevant results are 
 # Weight of the z-scored dense scores against the z-scored BM25 scores (tuned on the tuning half of eval/ by
 # `python -m eval.tune`; see docs/search.md).
 DENSE_WEIGHT = 3.0
+TITLE_WEIGHT = 0.5  # added for a document whose title names every term group of the query (in proportion)
 # Pseudo-relevance feedback (hybrid mode): the z-scored similarity of each candidate's document to the best
 # FEEDBACK_DOCS first-pass documents is added with this weight, so that below its first results the ranking follows
 # what those results are about rather than chance word matches (which differ from one query language to another).
@@ -132,6 +133,7 @@ class Indexes:
     lexical: LexicalIndex  # built from `catalog`'s chunks, in its order
     vectors: VectorIndex
     lexicon: Lexicon  # query translation
+    terms_of: Callable[[str, str | None], list[str]]  # a text's index terms (for titles)
     chunk_texts: Callable[[list[int]], dict[int, sqlite3.Row]]  # chunks by id, from the store
 
 
@@ -141,12 +143,13 @@ class Searcher:
     def __init__(self, indexes: Indexes) -> None:
         self.ix, self.catalog = indexes, indexes.catalog
         self.passing: set[str] | None = None  # documents that pass the filters (None: no filter)
-        self.used: set[str] = set()  # every index term of the query's term groups (for highlights)
+        self.group_bags: list[set[tuple[str, ...]]] = []  # each query term group: its renderings as index terms
+        self.used: set[str] = set()  # every index term of those renderings (title check, highlights)
 
     # --- scoring ---------------------------------------------------------------------------
 
     def lexical_scores(self, query: ExpandedQuery) -> np.ndarray:
-        """Sum over term groups of the best alternative's BM25 score; records the groups' index terms."""
+        """Sum over term groups of the best alternative's BM25 score; records the groups' bags and terms."""
         lexical = self.ix.lexical
         total = np.zeros(lexical.size, dtype=np.float32)
         langs = set(QUERY_LANGS) | {lang or "xx" for lang in self.catalog.chunk_lang}
@@ -158,8 +161,23 @@ class Searcher:
                 continue
             best = np.max([lexical.scores(list(bag)) for bag in bags], axis=0)
             total += best
+            self.group_bags.append(bags)
             self.used.update(t for bag in bags for t in bag)
         return total
+
+    def title_coverage(self, doc_id: str) -> float:
+        """Share of the query's term groups that the document's title names whole (in any language)."""
+        if not self.group_bags:
+            return 0.0
+        cat = self.catalog
+        if doc_id not in cat.title_terms:
+            doc = cat.docs[doc_id]
+            cat.title_terms[doc_id] = set(self.ix.terms_of(doc.title, doc.languages[0] if doc.languages else None))
+        title = cat.title_terms[doc_id]
+        if title.isdisjoint(self.used):  # most titles share no term with the query
+            return 0.0
+        named = sum(1 for bags in self.group_bags if any(title.issuperset(bag) for bag in bags))
+        return named / len(self.group_bags)
 
     def prepare(
         self,
@@ -231,7 +249,10 @@ class Searcher:
         dense_scores = np.where(dense_scores > 0, dense_scores * self.catalog.chunk_weight[rows], dense_scores)
         if mode == "dense":
             return dense_scores
-        return _zscore(lex[rows]) + DENSE_WEIGHT * _zscore(dense_scores)
+        doc_nos, inverse = np.unique(self.catalog.chunk_doc_no[rows], return_inverse=True)
+        names = self.catalog.doc_names
+        title = np.array([self.title_coverage(names[n]) for n in doc_nos.tolist()], dtype=np.float32)[inverse]
+        return _zscore(lex[rows]) + DENSE_WEIGHT * _zscore(dense_scores) + TITLE_WEIGHT * title
 
     def _feedback(self, rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """Scores after feedback: the best family stays first; every other candidate gains FEEDBACK_WEIGHT times the

@@ -51,6 +51,20 @@ def test_french_and_spanish_questions_find_an_english_only_report(corpus_kb, que
     assert Path(top.path).name == "004_ad0c69c5e3eac3c3.txt", [h.title for h in result.hits]
 
 
+@pytest.mark.parametrize(
+    ("query", "family"),
+    [
+        ("cultures intermédiaires", "practice:cover-crops"),  # a glossary synonym, not the sheet's title
+        ("semis direct", "practice:no-till"),
+        ("cultivos de cobertura", "practice:cover-crops"),
+        ("mulch", "practice:mulching"),
+    ],
+)
+def test_short_keyword_queries_find_the_practice_they_name(corpus_kb, query, family):
+    # the model reads two-word queries poorly; the word index and the title boost carry them
+    assert corpus_kb.search(query, k=3).hits[0].family == family
+
+
 def test_feedback_compares_families_by_all_their_language_versions(corpus_kb):
     searcher = Searcher(corpus_kb.indexes())
     cat = searcher.catalog

@@ -263,9 +263,13 @@ async function openDocument(docId, page, quote) {
     const head = p.page ? `${t("page")} ${p.page}` : p.section || "";
     const node = el("section", { class: "docpart", "data-page": p.page ?? "" }, head ? el("h4", {}, head) : null);
     const text = p.text;
-    const at = quote ? text.replace(/\s+/g, " ").indexOf(quote.replace(/\s+/g, " ").slice(0, 60)) : -1;
+    const flat = text.replace(/\s+/g, " ");
+    const wanted = quote ? quote.replace(/\s+/g, " ") : "";
+    // the whole quote where the page has it; else its opening (the page may break it differently), which can also
+    // open another sentence, so only as a fallback
+    let at = wanted ? flat.indexOf(wanted) : -1;
+    if (at < 0 && wanted) at = flat.indexOf(wanted.slice(0, 60));
     if (at >= 0) {
-      const flat = text.replace(/\s+/g, " ");
       node.append(el("p", {}, flat.slice(0, at), el("mark", { class: "quote" }, flat.slice(at, at + quote.length)), flat.slice(at + quote.length)));
     } else node.append(el("p", {}, text));
     return node;
