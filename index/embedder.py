@@ -37,6 +37,10 @@ class Embedder(ABC):
     @abstractmethod
     def embed_batch(self, texts: list[str], *, query: bool = False) -> np.ndarray: ...
 
+    def embed_sentences(self, texts: list[str]) -> np.ndarray:
+        """Short document texts (the sentences an answer is chosen from), by the quickest path the model has."""
+        return self.embed_batch(texts)
+
 
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model: documents through the model itself (half precision where native), queries
@@ -106,6 +110,14 @@ class SentenceTransformerEmbedder(Embedder):
                 texts, prompt=prompt, batch_size=32, convert_to_tensor=True, show_progress_bar=False
             )
         return _normalised(vectors.float().cpu().numpy())  # in float32: half precision would leave norms ≠ 1
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray:
+        """Through the int8 query encoder with the document prompt, where queries use it: a serving process then
+        never loads the model's weights to answer a question."""
+        encoder = self._query_encoder()
+        if encoder is None or not texts:
+            return self.embed_batch(texts)
+        return _normalised(encoder.many(texts, self.document_prompt or None))
 
     def _query_encoder(self) -> Int8QueryEncoder | None:
         """The int8 encoder when queries use it: made on first use; under `auto` a failed export falls back."""

@@ -465,5 +465,30 @@ class KnowledgeBase:
         embedded = iter(self.embed_queries([plan.query.text for *_, plan in pending if plan.embed]))
         for i, key, searcher, plan in pending:
             qvec = next(embedded) if plan.embed else None
-            results[i] = self._remember(self._results, key, searcher.finish(plan, qvec))
+            result = searcher.finish(plan, qvec)
+            for hit in (h for h in result.hits if h.page is None and len(catalog.members.get(h.family, ())) > 1):
+                text = indexes.chunk_texts([hit.chunk_id]).get(hit.chunk_id)
+                if text is not None and (found := self.page_in_family(hit.family, text["text"])) is not None:
+                    hit.page, hit.paged_in = found[1], found[0]
+            results[i] = self._remember(self._results, key, result)
         return cast(list[SearchResult | ValueError], results)  # every slot is filled above
+
+    def page_in_family(self, family: str, text: str) -> tuple[str, int] | None:
+        """The paged rendering (a PDF) of a document read from another format, and its page that holds the start
+        of `text`; None when the document has no paged rendering or the text is not found in it."""
+        catalog = self.catalog()
+        needle = _letters(text)[:60]
+        if len(needle) < 12:
+            return None
+        for member in catalog.members.get(family, ()):
+            if catalog.docs[member].metadata.get("format") != "pdf":
+                continue
+            for row in self.store.doc_chunks(member):
+                if row["page"] is not None and needle in _letters(row["text"]):
+                    return member, int(row["page"])
+        return None
+
+
+def _letters(text: str) -> str:
+    """Letters and digits only, lower case: the same text from a PDF and a DOCX compares equal."""
+    return "".join(c for c in text.lower() if c.isalnum())

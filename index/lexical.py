@@ -26,6 +26,14 @@ class LexicalIndex:
             self._bm25.index([t or ["\x00"] for t in terms], show_progress=False)
             self._vocab = self._bm25.vocab_dict
 
+    def rarity(self, terms: set[str]) -> float:
+        """Inverse document frequency of the commonest of `terms` (a term no chunk holds is rarest of all)."""
+        counts = [0]
+        if self._bm25 is not None:
+            indptr = self._bm25.scores["indptr"]
+            counts += [int(indptr[i + 1] - indptr[i]) for t in terms if (i := self._vocab.get(t)) is not None]
+        return float(np.log((self.size + 1) / (max(counts) + 0.5)))
+
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every chunk for a bag of terms (unknown terms score nothing)."""
         known = [t for t in terms if self._bm25 is not None and t in self._vocab]

@@ -58,6 +58,7 @@ class Hit:
     metadata: dict = field(default_factory=dict)
     match: str | None = None  # with conditions: how the hit's zones fit them (index.zones.MATCH_LABELS)
     unsuited: str | None = None  # with conditions: why the practice is not recommended there
+    paged_in: str | None = None  # the paged rendering (a PDF) whose page `page` is, when the hit's own has none
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -403,6 +403,11 @@ class Store:
                     counts[t[1:]] = counts.get(t[1:], 0) + 1
         return out
 
+    def terms_of_chunks(self, chunk_ids: list[int]) -> dict[int, set[str]]:
+        """The stored index terms of some chunks."""
+        sql = "SELECT chunk_id, terms FROM chunk_terms WHERE chunk_id IN ({marks})"
+        return {r[0]: set(r[1].split()) for r in self._rows_in(sql, chunk_ids)}
+
     def chunk_terms(self) -> dict[int, list[str]]:
         return {r[0]: r[1].split() for r in self.conn.execute("SELECT chunk_id, terms FROM chunk_terms")}
 

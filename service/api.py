@@ -389,6 +389,7 @@ def hit_out(hit: Hit) -> SearchHit:
         source=source_name(hit.source, hit.path),
         url=hit.metadata.get("url"),
         page=hit.page,
+        paged_in=hit.paged_in,
         section=hit.section,
         snippet=hit.snippet,
         highlights=hit.highlights,

@@ -1,9 +1,17 @@
 """Answers with citations.
 
-Default (offline, extractive): search the knowledge base, cut the best passages into sentences, score each
-sentence by how many of the question's term groups it contains (in any language, through the same query
-translation as search) and by its embedding similarity to the question, and return the best sentences as
-the answer, each with its citation. When nothing scores high enough the answer says so; it never guesses.
+Default (offline, extractive), in three steps:
+
+1. **Passages.** Hybrid search finds the documents; a practice sheet is read in the asker's language when it has
+   that version. Every chunk of those documents is scored by its embedding's similarity to the question, the share
+   of the question's terms it holds (through the same query translation as search) and its document's rank.
+2. **Candidates.** The best chunks are cut into sentences, list items, slide bullets and table rows; a practice
+   sheet also contributes its structured figures (each `soc_effect` with its depth, duration and reference) and its
+   `unsuited` reasons, written out in the sheet's language. Acronyms that a document defines ("Scientific and
+   Technical Committee (STC)") count as their long form and the reverse.
+3. **The answer.** The best candidates are embedded by the multilingual model (int8, as queries are) and scored by
+   similarity, term coverage and passage score; a question asking "how much" wants a number, a question about a
+   year a sentence about that year. Below a floor, the answer says that no source answers, in the asker's language.
 
 With a LangChain chat model (settings `llm_*`), the model writes the answer from the numbered passages only,
 citing them as [n]; citations are the passages it cites.
@@ -15,33 +23,49 @@ import re
 import uuid
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.analysis import analyze
 from index.lexicon import QUERY_LANGS
 from index.search import group_bags, query_language
+from index.zones import zones
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from index.kb import KnowledgeBase
     from index.search import Hit
+    from index.store import StoredDocument
 
-BLOCKS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")  # paragraphs and list items
+BLOCKS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•✓]|\d+[.)])\s)")  # paragraphs and list items
 STOP = re.compile(r"[.!?](?=\s+[\"«“(]?[A-ZÀ-Ý0-9¿¡])")  # a full stop before a capital
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", "fig", "e.g", "i.e", "etc", "al",
                  "vs", "cf", "approx", "ca", "m", "mme", "sr", "sra", "dra", "art"}  # fmt: skip
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-CITED_YEAR = re.compile(r"\([^()]*\b(?:19|20)\d{2}[a-z]?\)")  # "(Smith et al., 2022)": a reference, not a topic
+NUMBER = re.compile(r"\d")
+# "(Smith et al., 2022)", "Smith (2022)": a reference, not a topic ("(September 2020)" is a topic)
+CITED_YEAR = re.compile(r"\([^()]*,\s*(?:19|20)\d{2}[a-z]?\)|(?<=[A-Za-z.]) \((?:19|20)\d{2}[a-z]?\)")
 REFERENCE_SECTION = re.compile(r"reference|référence|referencia|bibliograph", re.IGNORECASE)
 FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|et|et pour|et en|y|y en|¿y|y para)\b", re.IGNORECASE)
-PASSAGES = 8  # hits read per question
+# A question that wants an amount: its answer holds a number.
+QUANTITY = re.compile(
+    r"\b(?:how\s+(?:much|many|fast|big|large|long)|what\s+(?:rate|amount|share|percentage|budget|sum|number)|"
+    r"combien|quel(?:le)?s?\s+(?:taux|quantit[ée]|montant|budget|somme|part|nombre)|"
+    r"cu[aá]nt[oa]s?|qu[eé]\s+(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero))\b",
+    re.IGNORECASE,
+)
+# "Scientific and Technical Committee (STC)": a long form of capitalised words, then its initials in brackets.
+ACRONYM = re.compile(r"((?:[A-Z][\w'’-]*[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*){1,8})"
+                     r"\(([A-Z][A-Za-z&]{1,9})\)")  # fmt: skip
+PASSAGES = 8  # documents read per question
+CHUNKS = 8  # best chunks cut into candidates
+POOL = 24  # candidates compared by embedding
 MAX_QUOTES = 3
-MIN_COVERAGE = 0.5  # share of the question's term groups a quoted sentence must contain
-MIN_SCORE = 0.45
-MAX_EMBEDDED = 24  # sentences compared by embedding, the best-covered first
+PER_FAMILY = 2  # quotes from one document (or one practice sheet's versions)
+SIM_FLOOR, SIM_SPAN = 0.75, 0.15  # the model's cosine mapped to 0..1 over this range
+PASSAGE_SIMILARITY, PASSAGE_COVERAGE, PASSAGE_RANK = 0.4, 0.3, 0.3  # a chunk's score (step 1)
 TITLE_WEIGHT = 0.5  # a question term found only in the document's title counts half
 MAX_SESSIONS = 1000
 
@@ -56,6 +80,16 @@ LANGUAGE_NAMES = {
     "es": {"en": "inglés", "fr": "francés", "es": "español"},
 }
 WRITTEN_IN = {"en": "source in {}", "fr": "source en {}", "es": "fuente en {}"}
+# How a practice sheet's fields read, in the sheet's language.
+SOIL_CARBON = {"en": "soil organic carbon", "fr": "carbone organique du sol", "es": "carbono orgánico del suelo"}
+RATE_UNIT = {
+    "en": "t C/ha/yr (tonnes of carbon per hectare per year)",
+    "fr": "t C/ha/an (tonnes de carbone par hectare et par an)",
+    "es": "t C/ha/año (toneladas de carbono por hectárea y año)",
+}
+DEPTH = {"en": "{} cm deep", "fr": "sur {} cm", "es": "en {} cm"}
+YEARS = {"en": "{} years", "fr": "{} ans", "es": "{} años"}
+NOT_FOR = {"en": "Not recommended in {}", "fr": "Déconseillé en {}", "es": "No recomendado en {}"}
 
 
 @dataclass(slots=True)
@@ -72,6 +106,8 @@ class Citation:
     lang: str | None
     url: str | None = None
     practice_id: str | None = None
+    figure: str | None = None  # the number the quote gives, for a question asking how much
+    reference: str | None = None  # the publication a practice sheet's figure comes from
 
 
 @dataclass(slots=True)
@@ -89,14 +125,46 @@ class Answer:
         return asdict(self)
 
 
+@dataclass(slots=True, frozen=True)
+class Weights:
+    """How a candidate's score is made, and the floor under which nothing answers."""
+
+    similarity: float = 0.2
+    coverage: float = 0.2
+    passage: float = 0.6
+    no_number: float = 0.8  # factor on a candidate without a number when the question asks "how much"
+    min_score: float = 0.75
+    margin: float = 0.12  # further quotes score within this of the best
+    context: float = 0.2  # weight of the share of the question found in the candidate's passage
+
+
+# Tuned on two thirds of eval/answers (`python -m eval.answers --tune`), checked on the other third.
+WEIGHTS = Weights()
+
+
 @dataclass(slots=True)
 class _Candidate:
     text: str
-    hit: Hit
-    chunk: dict
+    doc_id: str
+    family: str
+    title: str
+    lang: str | None
+    rank: int  # of its document in the search
+    chunk: dict[str, Any] | None  # where it was cut from (page, section); None for a sheet's field
+    passage: float = 0.0  # its chunk's score (step 1)
+    reference: str | None = None
+    context: float = 0.0  # share of the question's terms (by rarity) found in its passage
     coverage: float = 0.0
     similarity: float = 0.0
     score: float = 0.0
+
+    @property
+    def chunk_text(self) -> str:
+        return self.chunk["text"] if self.chunk else self.text
+
+    @property
+    def has_number(self) -> bool:
+        return NUMBER.search(YEAR.sub("", CITED_YEAR.sub("", self.text))) is not None
 
 
 @dataclass(slots=True)
@@ -111,6 +179,7 @@ class Chat:
         self.kb = kb
         self.llm = llm
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # candidate texts embedded lately
 
     def ask(
         self,
@@ -120,7 +189,9 @@ class Chat:
         session_id: str | None = None,
         filters: list[str] | dict[str, list[str]] | None = None,
     ) -> Answer:
-        lang = lang if lang in QUERY_LANGS else query_language(question)
+        """`lang` is the asker's language when the question does not tell (a short one); the question's own
+        language comes first, so that a French question on an English page gets a French answer."""
+        lang = query_language(question, default=lang if lang in QUERY_LANGS else "en")
         session_id = session_id or uuid.uuid4().hex
         session = self._sessions.pop(session_id, None) or _Session()
         interpreted = resolve_follow_up(question, session.questions, lang)
@@ -130,87 +201,150 @@ class Chat:
             self._sessions.popitem(last=False)
 
         result = self.kb.search(interpreted, k=PASSAGES, lang=lang, filters=filters or [])
-        candidates = self._candidates(result.hits)
         if self.llm is not None:
-            return self._generate(question, interpreted, lang, session_id, candidates)
-        chosen = self._select(interpreted, lang, candidates)
+            return self._generate(question, interpreted, lang, session_id, result.hits)
+        chosen = self._select(interpreted, lang, result.hits)
         if not chosen:
             return Answer(question, NO_ANSWER[lang], lang, [], False, session_id, interpreted)
-        citations = [self._cite(i, c) for i, c in enumerate(chosen, 1)]
+        wants_number = QUANTITY.search(interpreted) is not None
+        citations = [self._cite(i, c, wants_number) for i, c in enumerate(chosen, 1)]
         return Answer(question, _compose(citations, lang), lang, citations, True, session_id, interpreted)
 
-    # --- passages and sentences ------------------------------------------------------------
+    # --- step 1: passages ------------------------------------------------------------------
 
-    def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
-        """Every sentence of the documents found (a report's answer is not always in its best chunk)."""
+    def _documents(self, hits: list[Hit], lang: str) -> list[tuple[int, StoredDocument]]:
+        """The documents to read, by rank: a practice sheet in the asker's language where it has that version."""
+        docs = self.kb.catalog().docs
         out = []
-        for hit in hits:
-            for row in self.kb.store.doc_chunks(hit.doc_id):
-                chunk = dict(row)
-                if REFERENCE_SECTION.search(chunk["section"] or ""):
-                    continue
-                out += [_Candidate(s, hit, chunk) for s in split_sentences(chunk["text"]) if "http" not in s]
+        for rank, hit in enumerate(hits):
+            doc = docs.get(f"{hit.family}:{lang}") if hit.family.startswith("practice:") else None
+            out.append((rank, doc or docs[hit.doc_id]))
         return out
 
-    def _select(self, question: str, lang: str, candidates: list[_Candidate]) -> list[_Candidate]:
-        groups = self._term_groups(question, lang)
-        if not groups or not candidates:
+    def _passages(
+        self, question: str, groups: list[_Group], documents: list[tuple[int, StoredDocument]]
+    ) -> list[tuple[float, int, StoredDocument, dict[str, Any]]]:
+        """(score, rank, document, chunk) of the best chunks of the documents found."""
+        rows = []
+        for rank, doc in documents:
+            rows += [(rank, doc, dict(r)) for r in self.kb.store.doc_chunks(doc.id)]
+        rows = [r for r in rows if not REFERENCE_SECTION.search(r[2]["section"] or "")]
+        if not rows:
             return []
-        weights = np.array([w for w, _, _ in groups])
-        years = {g for _, _, g in groups if YEAR.fullmatch(g)}
-        titles: dict[str, set[str]] = {}
-        for c in candidates:
-            if years and not years & set(YEAR.findall(CITED_YEAR.sub("", c.text))):
-                continue  # a question about a year is answered by a sentence about that year
-            lang = c.chunk["lang"]
-            terms = set(self.kb.terms_of(c.text, lang))
-            if c.hit.doc_id not in titles:
-                titles[c.hit.doc_id] = set(self.kb.terms_of(c.hit.title, lang))
-            present = np.array([bool(alts & terms) for _, alts, _ in groups])
-            in_title = np.array([bool(alts & titles[c.hit.doc_id]) for _, alts, _ in groups]) & ~present
-            c.coverage = float((weights[present].sum() + TITLE_WEIGHT * weights[in_title].sum()) / weights.sum())
-        viable = sorted((c for c in candidates if c.coverage >= MIN_COVERAGE), key=lambda c: -c.coverage)
-        viable = viable[:MAX_EMBEDDED]
-        if not viable:
-            return []
-        vectors = self.kb.embedder().embed_batch([c.text for c in viable])
-        for c, sim in zip(viable, (vectors @ self.kb.embed_query(question)).tolist(), strict=True):
-            c.similarity = float(sim)
-            c.score = 0.6 * c.coverage + 0.4 * max(c.similarity, 0.0)
-        viable.sort(key=lambda c: -c.score)
-        best = viable[0].score
-        if best < MIN_SCORE:
-            return []
-        chosen: list[_Candidate] = []
-        for c in viable:
-            if len(chosen) == MAX_QUOTES or c.score < best - 0.15:
-                break
-            if all(c.hit.family != o.hit.family or c.text != o.text for o in chosen):
-                chosen.append(c)
-        return chosen
+        ids = [r[2]["id"] for r in rows]
+        terms = self.kb.store.terms_of_chunks(ids)
+        coverage = np.array([_coverage(groups, terms.get(i, set()), set()) for i in ids])
+        similarity = np.zeros(len(ids))
+        try:
+            vectors = self.kb.vector_index().vectors(np.array(ids, dtype=np.int64))
+            similarity = vectors @ self.kb.embed_query(question)
+        except RuntimeError:  # an approximate index without a direct map: words and ranks alone
+            pass
+        prior = np.array([1.0 / (1.0 + r[0]) for r in rows])
+        scores = PASSAGE_SIMILARITY * _scaled(similarity) + PASSAGE_COVERAGE * coverage + PASSAGE_RANK * prior
+        best = np.argsort(-scores)[:CHUNKS]
+        for i in best:
+            rows[i][2]["coverage"] = float(coverage[i])
+        return [(float(scores[i]), rows[i][0], rows[i][1], rows[i][2]) for i in best]
 
-    def _term_groups(self, question: str, lang: str) -> list[tuple[float, set[str], str]]:
-        """Each content phrase of the question: (weight, every index term that stands for it, its words)."""
+    # --- step 2: candidates ----------------------------------------------------------------
+
+    def _candidates(self, hits: list[Hit], lang: str, groups: list[_Group], question: str) -> list[_Candidate]:
+        documents = self._documents(hits, lang)
+        catalog = self.kb.catalog()
+        out: list[_Candidate] = []
+        best: dict[str, tuple[float, float]] = {}  # each document's best passage score and coverage
+        for score, rank, doc, chunk in self._passages(question, groups, documents):
+            family, context = catalog.family[doc.id], chunk["coverage"]
+            best[doc.id] = max(best.get(doc.id, (0.0, 0.0)), (score, context))
+            for text in split_sentences(chunk["text"]):
+                if "http" not in text:
+                    out.append(_Candidate(text, doc.id, family, doc.title, chunk["lang"], rank, chunk, score))
+                    out[-1].context = context
+        for rank, doc in documents:  # the figures and limits of the practice sheets found, always considered
+            if doc.doc_type == "practice":
+                family, (score, context) = catalog.family[doc.id], best.get(doc.id, (0.0, 0.0))
+                sheet_lang = doc.languages[0] if doc.languages else lang
+                for text, reference in sheet_facts(doc, sheet_lang):
+                    out.append(_Candidate(text, doc.id, family, doc.title, sheet_lang, rank, None, score, reference))
+                    out[-1].context = context
+        return out
+
+    def _select(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
+        return choose(self.scored(question, lang, hits), QUANTITY.search(question) is not None)
+
+    def scored(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
+        """The candidates worth comparing, each with its coverage, similarity and passage score."""
+        groups = self._term_groups(question, lang)
+        if not groups or not hits:
+            return []
+        candidates = self._candidates(hits, lang, groups, question)
+        years = {g.words for g in groups if YEAR.fullmatch(g.words)}
+        acronyms = defined_acronyms(c.text for c in candidates)
+        if years:  # a question about a year: a sentence about that year where there is one, else a passage
+            about = [c for c in candidates if _mentions(years, c.text)]
+            candidates = about or [c for c in candidates if _mentions(years, f"{c.chunk_text} {c.title}")]
+        titles: dict[str, set[str]] = {}
+        viable = []
+        for c in candidates:
+            if c.doc_id not in titles:
+                titles[c.doc_id] = set(self.kb.terms_of(c.title, c.lang))
+            terms = set(self.kb.terms_of(_with_acronyms(c.text, acronyms), c.lang))
+            c.coverage = _coverage(groups, terms, titles[c.doc_id])
+            viable.append(c)
+        viable.sort(key=lambda c: -(c.coverage + c.passage))
+        facts = [c for c in viable if c.chunk is None]  # a few per sheet: always compared
+        viable = facts + [c for c in viable if c.chunk is not None][: max(POOL - len(facts), POOL // 2)]
+        if viable:
+            vectors = self._embed([c.text for c in viable])
+            for c, similarity in zip(viable, (vectors @ self.kb.embed_query(question)).tolist(), strict=True):
+                c.similarity = similarity
+        return viable
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Candidates' vectors (short texts: the int8 encoder, as for queries); recent ones are remembered."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vector in zip(missing, self.kb.embedder().embed_sentences(missing), strict=True):
+                self._vectors[text] = vector
+        out = np.vstack([self._vectors[t] for t in texts])
+        for t in texts:
+            self._vectors.move_to_end(t)
+        while len(self._vectors) > 20 * POOL * MAX_SESSIONS // 100:
+            self._vectors.popitem(last=False)
+        return out
+
+    def _term_groups(self, question: str, lang: str) -> list[_Group]:
+        """Each content phrase of the question with every index term that stands for it (in any language)."""
         expanded = self.kb.lexicon().expand(question, lang)
+        lexical = self.kb.indexes().lexical
         groups = []
         for group in expanded.groups:
             alts = {t for bag in group_bags(group, QUERY_LANGS) for t in bag}
-            if alts:
+            rarity = lexical.rarity(alts)
+            # a rare phrase ("Helsinki") weighs more than a common one ("soil"); one that no chunk holds (a word
+            # left untranslated, or a thing the knowledge base never mentions) is no evidence either way
+            if alts and rarity < lexical.rarity(set()):
                 source = group.source.strip()
-                groups.append((1.5 if YEAR.fullmatch(source) else 1.0, alts, source))
+                groups.append(_Group(rarity * (1.5 if YEAR.fullmatch(source) else 1.0), alts, source))
         return groups
 
-    def _cite(self, n: int, c: _Candidate) -> Citation:
-        """Cite the rendering that has a page for the quote (the PDF of a report read from text), if any."""
+    # --- the answer ------------------------------------------------------------------------
+
+    def _cite(self, n: int, c: _Candidate, wants_number: bool) -> Citation:
+        """Cite the rendering that has a page for the quote (the PDF of a report read from DOCX), if any."""
         catalog = self.kb.catalog()
-        doc = catalog.docs[c.hit.doc_id]
-        page, section = c.chunk["page"], c.chunk["section"]
-        if page is None:
-            for member in catalog.members.get(c.hit.family, []):
-                found = self._page_of(member, c.text)
-                if found is not None:
-                    doc, page = catalog.docs[member], found
-                    break
+        doc = catalog.docs[c.doc_id]
+        page = c.chunk["page"] if c.chunk else None
+        section = c.chunk["section"] if c.chunk else None
+        if page is None and c.chunk is not None:
+            found = self.kb.page_in_family(c.family, c.text)
+            if found is not None:
+                doc, page = catalog.docs[found[0]], found[1]
+        figure = None
+        if wants_number:
+            numbers = re.findall(r"\d[\d.,  ]*\d|\d", YEAR.sub("", CITED_YEAR.sub("", c.text)))
+            figure = numbers[0].strip() if numbers else None
         return Citation(
             n=n,
             doc_id=doc.id,
@@ -221,32 +355,25 @@ class Chat:
             section=section,
             date=doc.date,
             quote=c.text,
-            lang=c.chunk["lang"],
+            lang=c.lang,
             url=doc.metadata.get("url"),
             practice_id=doc.id.split(":")[1] if doc.id.startswith("practice:") else None,
+            figure=figure,
+            reference=c.reference,
         )
-
-    def _page_of(self, doc_id: str, quote: str) -> int | None:
-        needle = _squash(quote)[:80]
-        for row in self.kb.store.doc_chunks(doc_id):
-            if row["page"] is not None and needle in _squash(row["text"]):
-                return int(row["page"])
-        return None
 
     # --- optional generation ---------------------------------------------------------------
 
-    def _generate(
-        self, question: str, interpreted: str, lang: str, session_id: str, candidates: list[_Candidate]
-    ) -> Answer:
+    def _generate(self, question: str, interpreted: str, lang: str, session_id: str, hits: list[Hit]) -> Answer:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        passages: list[_Candidate] = []
-        for c in candidates:
-            if all(c.hit.chunk_id != p.hit.chunk_id for p in passages):
-                passages.append(c)
+        groups = self._term_groups(interpreted, lang)
+        passages = [
+            (doc, chunk) for _, _, doc, chunk in self._passages(interpreted, groups, self._documents(hits, lang))
+        ]
         if not passages:
             return Answer(question, NO_ANSWER[lang], lang, [], False, session_id, interpreted, "llm")
-        numbered = "\n\n".join(f"[{i}] {p.chunk['text']}" for i, p in enumerate(passages, 1))
+        numbered = "\n\n".join(f"[{i}] {chunk['text']}" for i, (_, chunk) in enumerate(passages, 1))
         system = (
             f"Answer in {LANGUAGE_NAMES['en'][lang]} using only the numbered passages. Cite every fact with the "
             f"number of its passage in square brackets, e.g. [1]. If the passages do not answer the question, "
@@ -259,12 +386,143 @@ class Chat:
         cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 0 < int(n) <= len(passages)})
         if not cited or NO_ANSWER[lang] in text:
             return Answer(question, NO_ANSWER[lang], lang, [], False, session_id, interpreted, "llm")
+        catalog = self.kb.catalog()
         citations = []
         for n in cited:
-            p = passages[n - 1]
-            p.text = p.chunk["text"]
-            citations.append(self._cite(n, p))
+            doc, chunk = passages[n - 1]
+            c = _Candidate(chunk["text"], doc.id, catalog.family[doc.id], doc.title, chunk["lang"], 0, chunk)
+            citations.append(self._cite(n, c, False))
         return Answer(question, text, lang, citations, True, session_id, interpreted, "llm")
+
+
+@dataclass(slots=True, frozen=True)
+class _Group:
+    weight: float
+    terms: set[str]  # every index term that stands for the phrase
+    words: str  # the phrase as asked
+
+
+def _mentions(years: set[str], text: str) -> bool:
+    return bool(years & set(YEAR.findall(CITED_YEAR.sub("", text))))
+
+
+def _coverage(groups: list[_Group], terms: set[str], title: set[str]) -> float:
+    """Weighted share of the question's phrases found in `terms` (half weight for those only in the title)."""
+    total = sum(g.weight for g in groups) or 1.0
+    found = sum(g.weight if g.terms & terms else TITLE_WEIGHT * g.weight if g.terms & title else 0.0 for g in groups)
+    return found / total
+
+
+def _scaled(similarity: np.ndarray) -> np.ndarray:
+    return np.clip((similarity - SIM_FLOOR) / SIM_SPAN, 0.0, 1.0)
+
+
+def choose(candidates: list[_Candidate], wants_number: bool, weights: Weights | None = None) -> list[_Candidate]:
+    """The quotes of the answer: the best candidate and those close to it; none when the best is below the floor."""
+    w = weights or WEIGHTS
+    if not candidates:
+        return []
+    similarity = _scaled(np.array([c.similarity for c in candidates]))
+    for c, sim in zip(candidates, similarity.tolist(), strict=True):
+        c.score = w.similarity * sim + w.coverage * c.coverage + w.passage * c.passage + w.context * c.context
+        if wants_number and not c.has_number:
+            c.score *= w.no_number
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    best = ranked[0].score
+    if best < w.min_score:
+        return []
+    chosen: list[_Candidate] = []
+    for c in ranked:
+        if len(chosen) == MAX_QUOTES or c.score < best - w.margin:
+            break
+        same = [o for o in chosen if o.family == c.family]
+        if len(same) < PER_FAMILY and all(o.text != c.text for o in same):
+            chosen.append(c)
+    return chosen
+
+
+def defined_acronyms(texts: Any) -> dict[str, str]:
+    """Acronyms the texts define themselves: {"STC": "Scientific and Technical Committee"}."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for long_form, short in ACRONYM.findall(text):
+            letters = [c for c in short if c.isupper()]
+            kept: list[str] = []
+            for word in reversed(long_form.split()):  # back from the bracket until every initial is used
+                kept.insert(0, word)
+                if sum(w[0].isupper() for w in kept) == len(letters):
+                    break
+            if "".join(w[0] for w in kept if w[0].isupper()).upper() == "".join(letters):
+                found.setdefault(short, " ".join(kept))
+    return found
+
+
+def _with_acronyms(text: str, acronyms: dict[str, str]) -> str:
+    """The text with the long form of each acronym it uses and the acronym of each long form it spells out."""
+    extra = [long for short, long in acronyms.items() if re.search(rf"\b{re.escape(short)}\b", text)]
+    extra += [short for short, long in acronyms.items() if long.lower() in text.lower()]
+    return f"{text} {' '.join(extra)}" if extra else text
+
+
+def sheet_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]:
+    """A practice sheet's figures and limits as sentences in its language, each with the publication it cites."""
+    meta = doc.metadata
+    references = {r["key"]: r for r in meta.get("references") or []}
+    out: list[tuple[str, str | None]] = []
+    for effect in meta.get("soc_effect") or []:
+        parts = []
+        if rate := effect.get("rate_t_c_ha_yr"):
+            parts.append(f"{_range(rate, lang)} {RATE_UNIT[lang]}")
+        if change := effect.get("relative_change_pct"):
+            parts.append(f"{_range(change, lang)} %")
+        where = [DEPTH[lang].format(_number(effect["depth_cm"], lang))] if effect.get("depth_cm") else []
+        where += [YEARS[lang].format(_number(effect["duration_years"], lang))] if effect.get("duration_years") else []
+        reference = references.get(effect.get("reference", ""), {})
+        short = short_reference(reference.get("citation", ""))
+        text = f"{doc.title} — {SOIL_CARBON[lang]}: {', '.join(parts)}" + (f" ({', '.join(where)})" if where else "")
+        context = (effect.get("context") or "").rstrip(". ")
+        text += (f". {context}" if context else "") + (f" ({short})." if short else ".")
+        out.append((text, _reference_line(reference)))
+    for entry in meta.get("unsuited") or []:
+        zone = entry.get("climate_zone") or entry.get("soil_class") or ""
+        name = zones().names(zone).get(lang) or zone.replace("_", " ")
+        out.append((f"{NOT_FOR[lang].format(name)}: {entry.get('reason', '')}", None))
+    return out
+
+
+def _number(x: float, lang: str) -> str:
+    text = f"{x:g}"
+    return text.replace(".", ",") if lang in ("fr", "es") else text
+
+
+def _range(r: dict[str, float], lang: str) -> str:
+    low, high = r.get("low"), r.get("high")
+    if low is None or high is None or low == high:
+        return _number(low if low is not None else high or 0.0, lang)
+    return f"{_number(low, lang)}–{_number(high, lang)}"
+
+
+def short_reference(citation: str) -> str:
+    """'Poeplau, C., Don, A. (2015). …' → 'Poeplau & Don, 2015'; 'IPCC (2019). …' → 'IPCC, 2019'."""
+    match = re.match(r"(.*?)\((\d{4})[a-z]?\)", citation)
+    if not match:
+        return ""
+    authors, year = match.group(1), match.group(2)
+    names = re.findall(r"([A-ZÀ-Ý][\w'’ -]*?),\s*(?:[A-ZÀ-Ý]\.[\s-]?)+", authors)
+    if not names:
+        return f"{authors.strip(' .,')}, {year}"
+    if len(names) == 1:
+        return f"{names[0].strip()}, {year}"
+    if len(names) == 2:
+        return f"{names[0].strip()} & {names[1].strip()}, {year}"
+    return f"{names[0].strip()} et al., {year}"
+
+
+def _reference_line(reference: dict) -> str | None:
+    if not reference:
+        return None
+    locator = f"https://doi.org/{reference['doi']}" if reference.get("doi") else reference.get("url")
+    return f"{reference.get('citation', '')} {locator or ''}".strip()
 
 
 def resolve_follow_up(question: str, earlier: list[str], lang: str) -> str:
@@ -285,14 +543,21 @@ def resolve_follow_up(question: str, earlier: list[str], lang: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences (and list items) of a chunk, without Markdown emphasis; very short bits are dropped.
+    """Sentences, list items, slide bullets and table rows of a chunk, without Markdown emphasis.
 
     Line breaks inside a paragraph are wraps; a full stop after an abbreviation ("Mr.", "i.e.", "et al.")
-    or an initial ("J.") does not end a sentence.
+    or an initial ("J.") does not end a sentence. A table row (cells separated by tabs) is one candidate, read
+    with its table's first row (the header). Short bits are kept only when they hold a number (a slide's figure).
     """
     out = []
     for block in BLOCKS.split(text.replace("**", "")):
-        block = " ".join(block.split()).strip(" -*•#")
+        lines = [line for line in block.splitlines() if line.strip()]
+        if sum("\t" in line for line in lines) >= 2:
+            first = next(i for i, line in enumerate(lines) if "\t" in line)
+            block = "\n".join(lines[:first])  # the text before the table
+            header, *rows = (" | ".join(c.strip() for c in line.split("\t") if c.strip()) for line in lines[first:])
+            out += [f"{header}: {row}" for row in rows if row]
+        block = " ".join(block.split()).strip(" -*•✓#")
         start = 0
         for stop in STOP.finditer(block):
             last = block[start : stop.start()].rsplit(" ", 1)[-1].lower()
@@ -301,11 +566,14 @@ def split_sentences(text: str) -> list[str]:
             out.append(block[start : stop.end()].strip())
             start = stop.end()
         out.append(block[start:].strip())
-    return [s for s in out if len(s) >= 25 and (s[-1] in '.!?…)»"' or len(s.split()) >= 12)]  # not a heading
+    return [s for s in out if _informative(s)]
 
 
-def _squash(text: str) -> str:
-    return " ".join(text.replace("**", "").split()).lower()
+def _informative(s: str) -> bool:
+    """A sentence, or a shorter bit with a number; not a bare heading."""
+    if len(s) >= 25 and (s[-1] in '.!?…)»"' or len(s.split()) >= 12):
+        return True
+    return len(s.split()) >= 3 and NUMBER.search(s) is not None
 
 
 def source_name(source: str, path: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -311,17 +312,25 @@ def glossary_import(
 
 @app.command("eval")
 def evaluate(
-    task: Annotated[list[str] | None, typer.Option("--task", help="labelled and/or xquad (default: both).")] = None,
+    task: Annotated[
+        list[str] | None, typer.Option("--task", help="labelled, xquad and/or answers (default: labelled, xquad).")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N XQuAD questions per task.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     write: Annotated[bool, typer.Option(help="Write the figures into eval/RESULTS.md.")] = True,
 ) -> None:
-    """Measure search quality: nDCG@10, Recall@10, MRR per task, language and mode, against the targets."""
+    """Measure search quality (nDCG@10, Recall@10, MRR per task, language and mode) or the chat's answers (fact,
+    citation, abstention and latency per language), against the targets."""
     from eval.harness import overlaps, run_all, table
     from eval.results import write_section
 
     settings = get_settings()
     tasks = tuple(task or ("labelled", "xquad"))
+    if "answers" in tasks:
+        _evaluate_answers(settings, as_json, write)
+        tasks = tuple(t for t in tasks if t != "answers")
+        if not tasks:
+            return
     results = run_all(settings.index_config(), tasks, limit)
     checks = [
         f"| {name} | {c['measured']:.4f} | {c['target']:.3f} | {'yes' if c['met'] else '**no**'} |"
@@ -356,6 +365,40 @@ def evaluate(
         typer.echo("\n".join(report))
     if write:
         write_section("eval", "\n".join(report))
+
+
+def _evaluate_answers(settings: Settings, as_json: bool, write: bool) -> None:
+    from eval.answers import answer_checks, answers_table, open_answers, score_answers
+    from eval.results import write_section
+
+    kb = open_answers(settings.index_config())
+    started = time.perf_counter()
+    results = score_answers(kb, load_llm(settings))
+    kb.close()
+    checks = answer_checks(results)
+    generated = "extractive" if settings.llm_provider == "none" else f"{settings.llm_provider} {settings.llm_model}"
+    report = [
+        "## Answers (`humus eval --task answers`)",
+        "",
+        f"Model {settings.embed_model}, answers {generated}; {time.perf_counter() - started:.0f} s on this machine. "
+        "Store: the corpus, `../shared/seeds` and `../shared/fixtures`. Questions: eval/answers (practice questions, "
+        "partner enquiries, unanswerable ones), each asked in EN, FR and ES; weights tuned on two thirds "
+        "(`python -m eval.answers --tune`), targets checked on the held-out third (ids that are multiples of 3).",
+        "",
+        *answers_table(results),
+        "",
+        "| target | measured | target | met |",
+        "| --- | ---: | ---: | --- |",
+        *(f"| {name} | {v:.2f} | {t:g} | {'yes' if ok else '**no**'} |" for name, (v, t, ok) in checks.items()),
+        "",
+        "Reproduce: `humus eval --task answers` (per-question results: `--json`).",
+    ]
+    if as_json:
+        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(report))
+    if write:
+        write_section("answers", "\n".join(report))
 
 
 @corpus_app.command("validate")

@@ -25,6 +25,7 @@ class SearchHit(BaseModel):
     source: str = Field(description="Original file name, or the WOCAT code or URL.")
     url: str | None = None
     page: int | None
+    paged_in: str | None = Field(None, description="The PDF rendering `page` refers to, when this one has none.")
     section: str | None
     snippet: str
     highlights: list[tuple[int, int]]
@@ -78,6 +79,8 @@ class CitationOut(BaseModel):
     date: str | None
     quote: str
     lang: str | None = Field(description="Language the quoted source is written in.")
+    figure: str | None = Field(None, description="The number the quote gives, when the question asks how much.")
+    reference: str | None = Field(None, description="The publication a practice sheet's figure comes from.")
 
 
 class AskResponse(BaseModel):

@@ -77,7 +77,7 @@ def test_ask_and_follow_the_citation(page: Page) -> None:
     answer = page.locator("#chat .answer").last
     expect(answer).to_contain_text("970,000", timeout=30_000)
     # the citation of the quote that holds the figure (the answer may quote other budget lines first)
-    cited = re.search(r"970,000[^\[]*\[(\d+)\]", answer.locator("p").first.inner_text())
+    cited = re.search(r"970,000[^\[]*\[(\d+)\]", answer.locator("p:not(.figure)").first.inner_text())
     assert cited, answer.inner_text()
     citation = answer.locator("a.citation", has_text=f"[{cited.group(1)}]")
     expect(citation).to_contain_text("Consortium 8-1")
@@ -137,3 +137,15 @@ def test_document_text_is_escaped(page: Page, live_server: str) -> None:
         assert page.locator("#results script, #results img").count() == 0
     finally:
         page.request.delete(f"{live_server}/api/documents/{doc_id}", headers={"X-API-Key": API_KEY})
+
+
+def test_a_french_question_on_the_english_page_gets_a_french_answer_with_its_figure(page: Page) -> None:
+    page.select_option("#ui-lang", "en")
+    page.click(".tabs button[data-tab='ask']")
+    page.fill("#question", "Combien de carbone le fumier ajoute-t-il au sol chaque année ?")
+    page.press("#question", "Enter")
+    answer = page.locator("#chat .answer").last
+    expect(answer.locator("mark.quote").first).to_be_visible(timeout=30_000)  # the quote, highlighted
+    expect(answer.locator("p.figure")).to_be_visible()
+    expect(answer.locator("a.citation").first).to_contain_text("fumier")  # the French sheet
+    page.screenshot(path=str(SHOTS / "6-answer-fr.png"))

@@ -8,7 +8,7 @@ const I18N = {
     tab_search: "Search", tab_ask: "Ask a question", tab_place: "My conditions", tab_gaps: "Research gaps",
     tab_practices: "Practices", search_placeholder: "e.g. what raises soil carbon on sandy soil?",
     group_zone: "Group by zone", search: "Search", ask: "Ask", new_chat: "New conversation",
-    ask_placeholder: "e.g. What budget did the Consortium adopt for 2022?", climate: "Climate",
+    ask_placeholder: "e.g. How much carbon does green manure add to the soil?", climate: "Climate",
     mat: "Mean annual temperature (°C)", map: "Annual rainfall (mm)", pet: "Potential evapotranspiration (mm)",
     elevation: "Elevation (m)", soil: "Soil", soil_name: "Soil type (WRB, USDA or class)", sand: "Sand (%)",
     clay: "Clay (%)", or_place: "Or a place", lat: "Latitude", lon: "Longitude", goal: "What do you want to achieve?",
@@ -32,7 +32,7 @@ const I18N = {
     tab_search: "Rechercher", tab_ask: "Poser une question", tab_place: "Mes conditions", tab_gaps: "Lacunes de recherche",
     tab_practices: "Pratiques", search_placeholder: "ex. : qu'est-ce qui augmente le carbone d'un sol sableux ?",
     group_zone: "Grouper par zone", search: "Rechercher", ask: "Demander", new_chat: "Nouvelle conversation",
-    ask_placeholder: "ex. : Quel budget le Consortium a-t-il adopté pour 2022 ?", climate: "Climat",
+    ask_placeholder: "ex. : Combien de carbone le fumier ajoute-t-il au sol chaque année ?", climate: "Climat",
     mat: "Température moyenne annuelle (°C)", map: "Pluviométrie annuelle (mm)",
     pet: "Évapotranspiration potentielle (mm)", elevation: "Altitude (m)", soil: "Sol",
     soil_name: "Type de sol (WRB, USDA ou classe)", sand: "Sable (%)", clay: "Argile (%)", or_place: "Ou un lieu",
@@ -59,7 +59,7 @@ const I18N = {
     tab_search: "Buscar", tab_ask: "Hacer una pregunta", tab_place: "Mis condiciones", tab_gaps: "Vacíos de investigación",
     tab_practices: "Prácticas", search_placeholder: "p. ej.: ¿qué aumenta el carbono en un suelo arenoso?",
     group_zone: "Agrupar por zona", search: "Buscar", ask: "Preguntar", new_chat: "Nueva conversación",
-    ask_placeholder: "p. ej.: ¿Qué presupuesto aprobó el Consorcio para 2022?", climate: "Clima",
+    ask_placeholder: "p. ej.: ¿Cuánto carbono del suelo ganan las rotaciones con leguminosas?", climate: "Clima",
     mat: "Temperatura media anual (°C)", map: "Lluvia anual (mm)", pet: "Evapotranspiración potencial (mm)",
     elevation: "Altitud (m)", soil: "Suelo", soil_name: "Tipo de suelo (WRB, USDA o clase)", sand: "Arena (%)",
     clay: "Arcilla (%)", or_place: "O un lugar", lat: "Latitud", lon: "Longitud", goal: "¿Qué quiere lograr?",
@@ -299,11 +299,29 @@ async function ask() {
       el("a", { href: "#", class: "citation", onclick: (e) => { e.preventDefault(); openDocument(c.doc_id, c.page, c.quote); } },
         `[${c.n}] ${c.title}`),
       ` — ${[c.doc_type.replace("_", " "), c.source, c.page ? `${t("page")} ${c.page}` : c.section, c.date].filter(Boolean).join(" · ")}`,
-      c.lang && c.lang !== data.language ? el("span", { class: "srclang" }, ` (${t("source_in")} ${I18N[state.lang].langs[c.lang] || c.lang})`) : null));
-    chat.append(el("div", { class: data.found ? "answer" : "answer none" }, el("p", {}, data.answer), cites.length ? el("ol", { class: "cites" }, cites) : null));
+      c.lang && c.lang !== data.language ? el("span", { class: "srclang" }, ` (${t("source_in")} ${I18N[state.lang].langs[c.lang] || c.lang})`) : null,
+      c.reference ? el("div", { class: "ref" }, c.reference) : null));
+    const figures = [...new Set(data.citations.map((c) => c.figure).filter(Boolean))];
+    chat.append(el("div", { class: data.found ? "answer" : "answer none" },
+      figures.length ? el("p", { class: "figure" }, figures.join(" · ")) : null,
+      el("p", {}, ...quoted(data.answer, data.citations)), cites.length ? el("ol", { class: "cites" }, cites) : null));
   } catch (err) {
     waiting.textContent = `${t("error")} ${err.message}`;
   }
+}
+
+// The answer's text with each quote highlighted (the quotes are the sources' own words).
+function quoted(answer, citations) {
+  const parts = [];
+  let rest = answer;
+  for (const c of citations) {
+    const at = rest.indexOf(c.quote);
+    if (at < 0) continue;
+    parts.push(rest.slice(0, at), el("mark", { class: "quote" }, c.quote));
+    rest = rest.slice(at + c.quote.length);
+  }
+  parts.push(rest);
+  return parts;
 }
 
 // --- my conditions --------------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""The chat: answers from practice sheets' figures, in the asker's language; report sentences; honest refusals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from eval.answers import has_fact
+from index.kb import KnowledgeBase
+from service.chat import Chat, defined_acronyms, sheet_facts, short_reference, split_sentences
+
+# The page's example questions (service/web/app.js), answerable from the store `make run` builds.
+EXAMPLES = (
+    ("How much carbon does green manure add to the soil?", "en", "green-manure", "0.24"),
+    ("Combien de carbone le fumier ajoute-t-il au sol chaque année ?", "fr", "farmyard-manure", None),
+    ("¿Cuánto carbono del suelo ganan las rotaciones con leguminosas?", "es", "legume-rotations", "0,08"),
+)
+
+
+@pytest.fixture(scope="module")
+def chat(corpus_kb: KnowledgeBase) -> Chat:
+    return Chat(corpus_kb)
+
+
+@pytest.mark.parametrize(("question", "lang", "practice", "figure"), EXAMPLES)
+def test_the_pages_examples_are_answered_with_a_figure_from_the_sheet(
+    chat: Chat, question: str, lang: str, practice: str, figure: str | None
+) -> None:
+    answer = chat.ask(question, lang="en")  # asked on the English page: the question's language wins
+    assert answer.found and answer.language == lang, answer.answer
+    first = answer.citations[0]
+    assert first.practice_id == practice and first.lang == lang and first.figure, answer.answer
+    assert re.search(r"\d", first.quote)
+    if figure:  # the sheet's structured figure, with its publication
+        assert figure in answer.answer and first.reference and "doi.org" in first.reference
+
+
+def test_refusals_come_in_the_questions_language(chat: Chat) -> None:
+    for question, text in (
+        ("How many penguins live in Antarctica?", "No source"),
+        ("Combien de manchots vivent en Antarctique ?", "Aucune source"),
+        ("¿Cuántos pingüinos viven en la Antártida?", "Ninguna fuente"),
+    ):
+        answer = chat.ask(question, lang="en")
+        assert not answer.found and answer.citations == [] and answer.answer.startswith(text)
+
+
+def test_a_sheets_figures_read_as_sentences_in_its_language(corpus_kb: KnowledgeBase) -> None:
+    docs = corpus_kb.catalog().docs
+    english = sheet_facts(docs["practice:green-manure:en"], "en")
+    french = sheet_facts(docs["practice:green-manure:fr"], "fr")
+    assert english[0][0].startswith("Green manure crops worked into the soil — soil organic carbon: 0.24–0.4 t C/ha/yr")
+    assert "22 cm" in english[0][0] and "(Poeplau & Don, 2015)" in english[0][0]
+    assert "0,24–0,4 t C/ha/an" in french[0][0] and "sur 22 cm" in french[0][0]
+    assert english[0][1].endswith("https://doi.org/10.1016/j.agee.2014.10.024")
+    assert any(text.startswith("Not recommended in ") for text, _ in english)  # the `unsuited` reasons
+    assert short_reference("Bolinder, M.A., Crotty, F., Elsen, A. (2020). The effect…") == "Bolinder et al., 2020"
+    assert short_reference("IPCC (2019). 2019 Refinement…") == "IPCC, 2019"
+
+
+def test_acronyms_defined_by_the_documents() -> None:
+    found = defined_acronyms(
+        [
+            "Proposals of the Scientific and Technical Committee (STC) for the Roadmap 2022",
+            "Ms. Laura HOIJER (BSAG) of the Baltic Sea Action Group (BSAG)",
+            "the price (EUR) was",  # not initials of the words before it
+        ]
+    )
+    assert found == {"STC": "Scientific and Technical Committee", "BSAG": "Baltic Sea Action Group"}
+
+
+def test_table_rows_and_slide_figures_are_candidates() -> None:
+    text = "The following table summarizes the situation:\nPartners\tincluding Members\nStates\t2\t2\nNGOs\t43\t30"
+    assert split_sentences(text) == [  # each row read with the header; the heading-like lead-in is dropped
+        "Partners | including Members: States | 2 | 2",
+        "Partners | including Members: NGOs | 43 | 30",
+    ]
+    assert split_sentences("491\nPartners\namong which\n230\nMembers\n(September 2020)") == [
+        "491 Partners among which 230 Members (September 2020)"
+    ]
+
+
+def test_a_report_answer_cites_the_pdf_page_of_a_docx_quote(shared_kb: KnowledgeBase) -> None:
+    docs = shared_kb.catalog().docs
+    docx = next(d for d in docs.values() if d.path.endswith("consortium-8-1-report.docx"))
+    chunk = next(r for r in shared_kb.store.doc_chunks(docx.id) if "970,000" in r["text"])
+    found = shared_kb.page_in_family(shared_kb.catalog().family[docx.id], "i.e. a total annual budget of €970,000")
+    assert found is not None and docs[found[0]].path.endswith(".pdf") and found[1] == 9
+    assert chunk["page"] is None
+
+
+def test_facts_are_compared_as_numbers() -> None:
+    assert has_fact("mean 0,32 ± 0,08 t C/ha/an", ["0.32"])
+    assert has_fact("a total annual budget of €970,000.", ["970 000"])
+    assert not has_fact("about 400 kg", ["40"]) and not has_fact("0.40 t", ["40"])
+    assert has_fact("la ville d'Alfter", ["alfter"]) and not has_fact("Alfterstadt", ["Alfter"])
