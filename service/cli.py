@@ -322,7 +322,6 @@ def evaluate(
     """Measure search quality (nDCG@10, Recall@10, MRR per task, language and mode) or the chat's answers (fact,
     citation, abstention and latency per language), against the targets."""
     from eval.harness import overlaps, run_all, table
-    from eval.results import write_section
 
     settings = get_settings()
     tasks = tuple(task or ("labelled", "xquad"))
@@ -359,17 +358,11 @@ def evaluate(
         "",
         "Reproduce: `make eval` (or `humus eval --json`).",
     ]
-    if as_json:
-        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
-    else:
-        typer.echo("\n".join(report))
-    if write:
-        write_section("eval", "\n".join(report))
+    _publish("eval", report, results, as_json, write)
 
 
 def _evaluate_answers(settings: Settings, as_json: bool, write: bool) -> None:
     from eval.answers import answer_checks, answers_table, open_answers, score_answers
-    from eval.results import write_section
 
     kb = open_answers(settings.index_config())
     started = time.perf_counter()
@@ -393,12 +386,16 @@ def _evaluate_answers(settings: Settings, as_json: bool, write: bool) -> None:
         "",
         "Reproduce: `humus eval --task answers` (per-question results: `--json`).",
     ]
-    if as_json:
-        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
-    else:
-        typer.echo("\n".join(report))
+    _publish("answers", report, results, as_json, write)
+
+
+def _publish(section: str, report: list[str], results: dict, as_json: bool, write: bool) -> None:
+    """Print the report (or the results as JSON) and write it into its section of eval/RESULTS.md."""
+    from eval.results import write_section
+
+    typer.echo(json.dumps(results, indent=2, ensure_ascii=False) if as_json else "\n".join(report))
     if write:
-        write_section("answers", "\n".join(report))
+        write_section(section, "\n".join(report))
 
 
 @corpus_app.command("validate")

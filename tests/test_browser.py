@@ -22,7 +22,7 @@ if not CHROMIUM.exists():
         raise RuntimeError("/usr/bin/chromium is missing: apt-get install chromium (make browser)")
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Locator, Page, expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +69,17 @@ def test_french_interface_and_sheet(page: Page) -> None:
     page.click("#viewer-close")
 
 
-def test_ask_and_follow_the_citation(page: Page) -> None:
+def ask_on_the_english_page(page: Page, question: str) -> Locator:
+    """The answer's box, once asked (the answer may still be coming)."""
     page.select_option("#ui-lang", "en")
     page.click(".tabs button[data-tab='ask']")
-    page.fill("#question", "What is the total annual budget proposed for 2022?")
+    page.fill("#question", question)
     page.press("#question", "Enter")
-    answer = page.locator("#chat .answer").last
+    return page.locator("#chat .answer").last
+
+
+def test_ask_and_follow_the_citation(page: Page) -> None:
+    answer = ask_on_the_english_page(page, "What is the total annual budget proposed for 2022?")
     expect(answer).to_contain_text("970,000", timeout=30_000)
     # the citation of the quote that holds the figure (the answer may quote other budget lines first)
     cited = re.search(r"970,000[^\[]*\[(\d+)\]", answer.locator("p:not(.figure)").first.inner_text())
@@ -140,11 +145,7 @@ def test_document_text_is_escaped(page: Page, live_server: str) -> None:
 
 
 def test_a_french_question_on_the_english_page_gets_a_french_answer_with_its_figure(page: Page) -> None:
-    page.select_option("#ui-lang", "en")
-    page.click(".tabs button[data-tab='ask']")
-    page.fill("#question", "Combien de carbone le fumier ajoute-t-il au sol chaque année ?")
-    page.press("#question", "Enter")
-    answer = page.locator("#chat .answer").last
+    answer = ask_on_the_english_page(page, "Combien de carbone le fumier ajoute-t-il au sol chaque année ?")
     expect(answer.locator("mark.quote").first).to_be_visible(timeout=30_000)  # the quote, highlighted
     expect(answer.locator("p.figure")).to_be_visible()
     expect(answer.locator("a.citation").first).to_contain_text("fumier")  # the French sheet
