@@ -773,6 +773,9 @@ def main() -> None:
     ]
     write_section("bench", "\n".join(lines))
     print("\n".join(lines))
+    from eval.faults import main as faults
+
+    faults()
 
 
 if __name__ == "__main__":

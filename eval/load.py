@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,18 +70,24 @@ def served(
 
 @contextmanager
 def serving(
-    home: Path, workers: int | None = None, peer: bool = False, cached: bool = True, model: str | None = None
+    home: Path,
+    workers: int | None = None,
+    peer: bool = False,
+    cached: bool = True,
+    model: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """`humus serve` on a free loopback port, for the duration of the block (`workers`: its processes).
 
     `cached=False`: no cache of repeated queries (HUMUS_QUERY_CACHE=0), so every request is searched in full.
     `peer`: the LangChain FAISS app of eval/peer_server.py over the same store instead (it caches nothing).
     `model`: the embedding model (HUMUS_EMBED_MODEL; the peer's too); unset: what `humus serve` would use.
+    `env`: more environment variables for the server.
     """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "HUMUS_HOME": str(home)}
+    env = {**os.environ, "HUMUS_HOME": str(home), **(env or {})}
     if not cached:
         env["HUMUS_QUERY_CACHE"] = "0"
     if model:
@@ -104,8 +110,9 @@ def _wait_until_up(proc: subprocess.Popen, port: int, log: IO[bytes]) -> str:
     deadline = time.time() + 180
     while True:
         try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return base
+            health = httpx.get(f"{base}/health", timeout=2)
+            if health.status_code == 200 and health.json().get("processes_up") == health.json().get("processes"):
+                return base  # every serving process up (the fields are null with one process, or the peer)
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.time() > deadline:
@@ -115,18 +122,20 @@ def _wait_until_up(proc: subprocess.Popen, port: int, log: IO[bytes]) -> str:
         time.sleep(0.3)
 
 
-async def _run(base: str, queries: list[str], clients: int, seconds: float) -> dict:
+async def _run(base: str, queries: list[str], clients: int, seconds: float, busy: Callable[[], bool]) -> dict:
     latencies: list[float] = []
+    timeline: list[tuple[float, float, bool]] = []  # (seconds since the start at the answer, latency, ok)
     errors = 0
     counter = 0
     url = httpx.URL(base)
-    stop = time.perf_counter() + seconds
+    began = time.perf_counter()
+    stop = began + seconds
 
     async def worker() -> None:
         nonlocal errors, counter
         reader, writer = await asyncio.open_connection(url.host, url.port)
         try:
-            while time.perf_counter() < stop:
+            while time.perf_counter() < stop or busy():
                 counter += 1
                 target = httpx.URL("/api/search", params={"q": queries[counter % len(queries)], "k": 10})
                 request = f"GET {target.raw_path.decode()} HTTP/1.1\r\nHost: {url.host}\r\n\r\n".encode()
@@ -136,6 +145,7 @@ async def _run(base: str, queries: list[str], clients: int, seconds: float) -> d
                 except (OSError, asyncio.IncompleteReadError, ValueError):
                     ok = False
                 latencies.append(time.perf_counter() - start)
+                timeline.append((time.perf_counter() - began, latencies[-1], ok))
                 errors += 0 if ok else 1
                 if not ok:  # the connection may be unusable: open another
                     writer.close()
@@ -143,7 +153,6 @@ async def _run(base: str, queries: list[str], clients: int, seconds: float) -> d
         finally:
             writer.close()
 
-    began = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(clients)))
     elapsed = time.perf_counter() - began
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
@@ -155,6 +164,8 @@ async def _run(base: str, queries: list[str], clients: int, seconds: float) -> d
         "rps": len(latencies) / elapsed,
         "p50_ms": 1000 * cuts[49],
         "p95_ms": 1000 * cuts[94],
+        "max_ms": 1000 * max(latencies, default=0.0),
+        "timeline": timeline,
     }
 
 
@@ -171,8 +182,16 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
     return lines[0].split(" ")[1] == "200"
 
 
-def load_run(base: str, queries: list[str], clients: int, seconds: float) -> dict:
-    """`clients` concurrent clients cycling through `queries` for `seconds`; throughput and latency percentiles.
+def load_run(
+    base: str,
+    queries: list[str],
+    clients: int,
+    seconds: float,
+    timeline: bool = False,
+    busy: Callable[[], bool] = lambda: False,
+) -> dict:
+    """`clients` concurrent clients cycling through `queries` for `seconds` (and while `busy()`); throughput and
+    latency percentiles.
 
     Each client holds one kept-alive HTTP/1.1 connection and waits for each response before sending the next
     request. The client is kept lean (plain asyncio streams on uvloop, about a quarter of httpx's CPU per
@@ -180,7 +199,8 @@ def load_run(base: str, queries: list[str], clients: int, seconds: float) -> dic
     """
     import uvloop
 
-    return uvloop.run(_run(base, queries, clients, seconds))
+    run = uvloop.run(_run(base, queries, clients, seconds, busy))
+    return run if timeline else {k: v for k, v in run.items() if k != "timeline"}
 
 
 if __name__ == "__main__":

@@ -133,8 +133,12 @@ class Catalog:
         return np.fromiter((d in passing for d in self.chunk_doc), dtype=bool, count=len(self.chunk_doc))
 
 
+class QueryError(ValueError):
+    """A search request that cannot be run as asked (a bad filter, mode or grouping); the message says why."""
+
+
 def parse_filters(pairs: list[str] | dict[str, list[str]]) -> dict[str, set[str]]:
-    """`key=value` strings (or a mapping) to lower-cased sets per facet; ValueError names a bad key."""
+    """`key=value` strings (or a mapping) to lower-cased sets per facet; QueryError names a bad key."""
     items = (
         [(k, v) for k, vs in pairs.items() for v in vs]
         if isinstance(pairs, dict)
@@ -144,8 +148,8 @@ def parse_filters(pairs: list[str] | dict[str, list[str]]) -> dict[str, set[str]
     for key, value in items:
         name = FILTER_ALIASES.get(key.strip(), key.strip())
         if name not in FACETS:
-            raise ValueError(f"unknown filter {key!r}: use one of {', '.join(FACETS)}")
+            raise QueryError(f"unknown filter {key!r}: use one of {', '.join(FACETS)}")
         if not value.strip():
-            raise ValueError(f"filter {key!r} needs a value, as in {key}=...")
+            raise QueryError(f"filter {key!r} needs a value, as in {key}=...")
         out.setdefault(name, set()).update(v.strip().lower() for v in value.split(","))
     return out

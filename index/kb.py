@@ -14,21 +14,23 @@ from typing import Any, cast
 import numpy as np
 
 from index.analysis import CONCEPT, TERMS_VERSION, analyze, tagged
-from index.catalog import Catalog, parse_filters
+from index.catalog import Catalog, QueryError, parse_filters
 from index.embedder import Embedder, load_embedder
 from index.gaps import GapMatrix, gap_matrix
 from index.lexical import LexicalIndex
 from index.lexicon import Lexicon, build_lexicon, read_thesaurus_csv
 from index.models import DEFAULT_MODEL, resolve_model_dir
 from index.search import Indexes, Plan, Searcher, SearchResult
-from index.store import Store
+from index.store import Store, WriteLock
 from index.tags import document_tags, practice_of
 from index.vectors import VectorIndex
-from index.zones import Conditions, Place
+from index.zones import Conditions, Place, ZoneError
 from ingest.chunking import ChunkSpec, spec_for_model
 from ingest.glossary import Concept, load_glossary
-from ingest.pipeline import collect_files, file_hash, parse_file, read_file
+from ingest.limits import Limits
+from ingest.pipeline import collect_files, file_hash, read_file
 from ingest.records import Document, ParseError
+from ingest.worker import parse_worker
 
 
 @dataclass(slots=True)
@@ -74,6 +76,10 @@ class IndexConfig:
     query_prompt: str | None = None
     document_prompt: str | None = None
     max_file_bytes: int = 50_000_000
+    max_pages: int = 2_000
+    max_chunks: int = 2_000
+    parse_seconds: float = 60.0
+    parse_memory_mb: int = 1_024
     chunk_overlap: int = 32
     vector_index: str = "auto"  # auto | exact | ivf
     ann_threshold: int = 50_000
@@ -86,8 +92,21 @@ class IndexConfig:
     zone_raster: Path | None = None  # GeoTIFF of IPCC climate zones, for documents and places with coordinates
     query_cache: int = 512  # repeated queries: results and query vectors kept (0: none)
 
+    @property
+    def limits(self) -> Limits:
+        """What reading one file may cost (see ingest/limits.py)."""
+        return Limits(
+            max_bytes=self.max_file_bytes,
+            max_pages=self.max_pages,
+            max_chunks=self.max_chunks,
+            parse_seconds=self.parse_seconds,
+            parse_memory_mb=self.parse_memory_mb,
+        )
+
 
 VECTOR_DIR = "vectors"
+LOCK_NAME = "write.lock"
+INDEXED = "indexed"  # store meta: the generation whose vectors the last writer saved
 
 Progress = Callable[[Iterable], Iterable]
 
@@ -113,10 +132,13 @@ class SearchRequest:
 class KnowledgeBase:
     """Documents, chunks and their search indexes under a home directory."""
 
-    def __init__(self, home: Path, store: Store, config: IndexConfig) -> None:
+    def __init__(self, home: Path, store: Store, config: IndexConfig, *, writer: bool = True) -> None:
         self.home = home
         self.store = store
         self.config = config
+        self.writer = writer  # a reader (a serving process) never embeds nor writes: it serves what a writer indexed
+        self._lock = WriteLock(home / LOCK_NAME)
+        self._indexed: str | None = None  # the writer's `indexed` mark that a reader's snapshot was read at
         self._spec: ChunkSpec | None = None
         self._embedder: Embedder | None = None
         self._vectors: VectorIndex | None = None
@@ -128,9 +150,15 @@ class KnowledgeBase:
         self._qvecs: OrderedDict[str, np.ndarray] = OrderedDict()  # their embeddings
 
     @classmethod
-    def open(cls, home: Path, config: IndexConfig | None = None, **fields: object) -> KnowledgeBase:
-        """Open (or create) the knowledge base in `home`; keyword arguments override `config` fields."""
-        return cls(home, Store.open(home), replace(config or IndexConfig(), **fields))
+    def open(
+        cls, home: Path, config: IndexConfig | None = None, *, writer: bool = True, **fields: object
+    ) -> KnowledgeBase:
+        """Open (or create) the knowledge base in `home`; keyword arguments override `config` fields.
+
+        A `writer=False` knowledge base (what `humus serve` opens) searches the state the last writer indexed and
+        never embeds or writes; writers (`humus ingest`, upload jobs) take turns through a lock file in `home`.
+        """
+        return cls(home, Store.open(home), replace(config or IndexConfig(), **fields), writer=writer)
 
     def close(self) -> None:
         self.store.close()
@@ -158,8 +186,24 @@ class KnowledgeBase:
         progress: Progress = lambda items: items,
     ) -> IngestReport:
         """Read files and folders into the store, incrementally by content hash, then index what changed."""
+        with self._lock:
+            return self._ingest(paths, prune, doc_type, index, on_file, progress)
+
+    def _ingest(
+        self,
+        paths: Iterable[Path],
+        prune: bool,
+        doc_type: str | None,
+        index: bool,
+        on_file: Callable[[FileResult], None] | None,
+        progress: Progress,
+    ) -> IngestReport:
         report = IngestReport(run_id=uuid.uuid4().hex[:12])
         found = collect_files(paths)
+        for shown, message in found.failed:  # a name that cannot even be printed as it is
+            report.files.append(FileResult(shown, "failed", message))
+        for link, message in found.skipped_links:
+            report.files.append(FileResult(str(link), "skipped", message))
         for path in found.skipped:
             report.files.append(FileResult(str(path), "skipped", f"unsupported file type '{path.suffix}'"))
         for path in progress(found.files):
@@ -180,26 +224,30 @@ class KnowledgeBase:
     def add(self, name: str, documents: list[Document], *, index: bool = True) -> list[str]:
         """Store documents built in code (not read from a file) under a name; replaces that name's previous set."""
         digest = file_hash("\n".join(d.content_hash for d in documents).encode())
-        written = self.store.replace_file(f"memory:{name}", digest, sum(len(d.text) for d in documents), documents)
-        if index:
-            self.sync()
+        with self._lock:
+            written = self.store.replace_file(f"memory:{name}", digest, sum(len(d.text) for d in documents), documents)
+            if index:
+                self.sync()
         return written
 
     def delete(self, path: str, *, index: bool = True) -> int:
         """Forget a file (or an `add` name as `memory:NAME`) and its documents."""
-        removed = self.store.remove_file(path)
-        if index:
-            self.sync()
+        with self._lock:
+            removed = self.store.remove_file(path)
+            if index:
+                self.sync()
         return removed
 
     def _ingest_one(self, path: Path, doc_type: str | None) -> FileResult:
-        key = str(path.resolve())
         try:
             data = read_file(path, self.config.max_file_bytes)
+            key = str(path.resolve())
             digest = file_hash(data)
             if self.store.file_hash(key) == digest and doc_type is None:
                 return FileResult(str(path), "unchanged")
-            documents = parse_file(path, data, self.chunk_spec, doc_type)
+            model_dir = str(resolve_model_dir(self.model))
+            c = self.config
+            documents = parse_worker().parse(path, data, model_dir, c.chunk_overlap, doc_type, c.limits)
         except ParseError as exc:
             return FileResult(str(path), "failed", str(exc))
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
@@ -225,7 +273,7 @@ class KnowledgeBase:
 
     def vector_index(self) -> VectorIndex:
         if self._vectors is None:
-            self.sync()
+            self.sync() if self.writer else self.catalog()
         assert self._vectors is not None
         return self._vectors
 
@@ -241,11 +289,39 @@ class KnowledgeBase:
         )
 
     def catalog(self) -> Catalog:
-        """Facets and chunk table, reloaded (and indexes brought up to date) when the store has changed."""
-        if self._catalog is None or self._catalog.generation != self.store.generation():
+        """Facets and chunk table, reloaded (by a writer: indexes brought up to date) when the store has changed."""
+        if not self.writer:
+            if self._catalog is None or self._indexed != self.store.meta(INDEXED):
+                self._read_snapshot()
+        elif self._catalog is None or self._catalog.generation != self.store.generation():
             self.sync()
         assert self._catalog is not None
         return self._catalog
+
+    def _read_snapshot(self) -> None:
+        """A reader's state: the vector index the last writer saved, and the chunks that are both in it and in the
+        store (read in one transaction), so that the catalog, the lexical index and the vectors always agree."""
+        indexed = self.store.meta(INDEXED)
+        vectors, _ = self._load_vectors()
+        present = set(vectors.ids().tolist())
+        with self.store.snapshot():
+            rows = [r for r in self.store.chunk_table() if r["id"] in present]
+            catalog = Catalog.load(self.store, rows)
+        vectors.remove(np.array(sorted(present - {int(r["id"]) for r in rows}), dtype=np.int64))
+        self._vectors, self._catalog, self._indexed, self._lexical = vectors, catalog, indexed, None
+
+    def catch_up(self) -> bool:
+        """A reader whose store holds content no writer has indexed yet indexes it itself, once, when no writer is
+        at work (a store built with `index=False`, or a writer that was killed). Returns whether it did."""
+        if self.store.meta(INDEXED) == str(self.store.generation()) or not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self._vectors = None
+            self.sync()
+            self._indexed = self.store.meta(INDEXED)
+        finally:
+            self._lock.release()
+        return True
 
     def lexical_index(self, cat: Catalog) -> LexicalIndex:
         """BM25 over `cat`'s chunks, in its order (rebuilt when the catalog has changed)."""
@@ -287,6 +363,10 @@ class KnowledgeBase:
 
     def sync(self, progress: Progress = lambda items: items) -> dict[str, int]:
         """Bring the lexical terms and the vector index in line with the store; embeds only new content."""
+        with self._lock:
+            return self._sync(progress)
+
+    def _sync(self, progress: Progress) -> dict[str, int]:
         rows = self.store.chunk_table()
         catalog = Catalog.load(self.store, rows)
         version = self._terms_version()
@@ -310,6 +390,8 @@ class KnowledgeBase:
                 vectors.rebuild(vectors.wanted_kind())
             if any(stats[k] for k in ("embedded", "reused", "removed")) or not manifest:
                 vectors.save(self.home / VECTOR_DIR, generation=catalog.generation)
+        if self.store.meta(INDEXED) != str(catalog.generation):
+            self.store.set_meta(INDEXED, str(catalog.generation))  # readers load this state now
         self._vectors, self._catalog = vectors, catalog
         return stats
 
@@ -369,9 +451,10 @@ class KnowledgeBase:
 
     def reindex(self, progress: Progress = lambda items: items) -> dict[str, int]:
         """Drop the saved vector index and rebuild it (after changing the model, say); the cache is kept."""
-        shutil.rmtree(self.home / VECTOR_DIR, ignore_errors=True)
-        self._vectors = None
-        return self.sync(progress)
+        with self._lock:
+            shutil.rmtree(self.home / VECTOR_DIR, ignore_errors=True)
+            self._vectors = None
+            return self.sync(progress)
 
     def import_thesaurus(self, path: Path, source: str = "agrovoc") -> int:
         """Load an AGROVOC-style CSV into the store, replacing an earlier import of the same source."""
@@ -460,7 +543,7 @@ class KnowledgeBase:
                     r.query, k=r.k, lang=r.lang, mode=r.mode, filters=parsed, group_by=r.group_by, place=place
                 )
                 pending.append((i, key, searcher, plan))
-            except ValueError as exc:
+            except (QueryError, ZoneError) as exc:  # this request's fault; anything else is the server's
                 results[i] = exc
         embedded = iter(self.embed_queries([plan.query.text for *_, plan in pending if plan.embed]))
         for i, key, searcher, plan in pending:
@@ -468,15 +551,15 @@ class KnowledgeBase:
             result = searcher.finish(plan, qvec)
             for hit in (h for h in result.hits if h.page is None and len(catalog.members.get(h.family, ())) > 1):
                 text = indexes.chunk_texts([hit.chunk_id]).get(hit.chunk_id)
-                if text is not None and (found := self.page_in_family(hit.family, text["text"])) is not None:
+                if text is not None and (found := self.page_in_family(hit.family, text["text"], catalog)) is not None:
                     hit.page, hit.paged_in = found[1], found[0]
             results[i] = self._remember(self._results, key, result)
         return cast(list[SearchResult | ValueError], results)  # every slot is filled above
 
-    def page_in_family(self, family: str, text: str) -> tuple[str, int] | None:
+    def page_in_family(self, family: str, text: str, catalog: Catalog | None = None) -> tuple[str, int] | None:
         """The paged rendering (a PDF) of a document read from another format, and its page that holds the start
         of `text`; None when the document has no paged rendering or the text is not found in it."""
-        catalog = self.catalog()
+        catalog = catalog or self.catalog()
         needle = _letters(text)[:60]
         if len(needle) < 12:
             return None

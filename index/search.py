@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.analysis import CONCEPT, analyze, tagged, term, words
-from index.catalog import FACETS, Catalog
+from index.catalog import FACETS, Catalog, QueryError
 from index.lexical import LexicalIndex
 from index.lexicon import QUERY_LANGS, ExpandedQuery, Lexicon, TermGroup
 from index.vectors import VectorIndex
@@ -193,9 +193,9 @@ class Searcher:
     ) -> Plan:
         """Everything before the query embedding: language, expansion, filters, lexical scores."""
         if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+            raise QueryError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if group_by is not None and group_by not in GROUPINGS:
-            raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}, not {group_by!r}")
+            raise QueryError(f"group_by must be one of {', '.join(GROUPINGS)}, not {group_by!r}")
         cat = self.catalog
         lang = lang or query_language(text)
         query = self.ix.lexicon.expand(text, lang)
@@ -330,8 +330,15 @@ class Searcher:
         shown = ranked if group_by else ranked[:k]
         chunk_of = {fam: self._chunk_for(shown_doc[fam], doc_rows) for fam, _ in [*shown, *unsuited[:k]]}
         texts = self.ix.chunk_texts(list(chunk_of.values()))
-        hits = [self._hit(fam, score, modes, texts[chunk_of[fam]]) for fam, (score, _, modes) in shown]
-        rejected = [self._hit(f, score, modes, texts[chunk_of[f]]) for f, (score, _, modes) in unsuited[:k]]
+        # a chunk that a writer replaced since this catalog was read is left out
+        hits = [
+            self._hit(f, score, modes, texts[chunk_of[f]]) for f, (score, _, modes) in shown if chunk_of[f] in texts
+        ]
+        rejected = [
+            self._hit(f, score, modes, texts[chunk_of[f]])
+            for f, (score, _, modes) in unsuited[:k]
+            if chunk_of[f] in texts
+        ]
         for hit in [*hits, *rejected]:
             hit.match, hit.unsuited = fits.get(hit.family, (None, None))
         groups = _group(hits, group_by, k) if group_by else None

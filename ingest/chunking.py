@@ -11,7 +11,8 @@ from pathlib import Path
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 from tokenizers import Tokenizer
 
-from ingest.records import UNIT_SEPARATOR, Chunk, ParsedDocument
+from ingest.limits import limits
+from ingest.records import UNIT_SEPARATOR, Chunk, ParsedDocument, ParseError
 
 TokenCounter = Callable[[str], int]
 
@@ -37,8 +38,13 @@ def model_token_counter(model_dir: str) -> tuple[TokenCounter, int]:
     if config.exists():
         max_seq = int(json.loads(config.read_text()).get("max_seq_length", max_seq))
 
-    def count(text: str) -> int:
+    @lru_cache(maxsize=4096)
+    def count_short(text: str) -> int:
         return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def count(text: str) -> int:
+        # the splitter counts every character of a text without separators one by one: those come from the cache
+        return count_short(text) if len(text) <= 4 else len(tokenizer.encode(text, add_special_tokens=False).ids)
 
     return count, max_seq
 
@@ -60,9 +66,14 @@ def chunk_document(doc: ParsedDocument, doc_id: str, spec: ChunkSpec) -> list[Ch
     )
     chunks: list[Chunk] = []
     offset = 0
+    cap = limits().max_chunks
+    if sum(spec.count_tokens(u.text) for u in doc.units) > cap * spec.max_tokens:  # refused before splitting
+        raise ParseError(f"more than {cap} chunks in one file (HUMUS_MAX_CHUNKS)")
     for unit in doc.units:
         cursor = 0
         for piece in splitter.split_text(unit.text):
+            if len(chunks) >= cap:
+                raise ParseError(f"more than {cap} chunks in one file (HUMUS_MAX_CHUNKS)")
             # pieces are exact substrings in order; overlapping ones start after the previous start
             found = unit.text.find(piece, cursor)
             local = found if found >= 0 else cursor

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,28 +27,88 @@ FORMAT_RANK = {"pdf": 5, "docx": 4, "practice": 4, "wocat": 4, "html": 3, "markd
 class FileSet:
     files: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  # in folders, formats Humus does not read
+    skipped_links: list[tuple[Path, str]] = field(default_factory=list)  # (link, why it was not followed)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (printable path, why): bad names, unreadable folders
 
 
 def collect_files(paths: Iterable[Path]) -> FileSet:
-    """Files named directly, and the supported files inside folders (hidden entries skipped)."""
+    """Files named directly, and the supported files inside folders (hidden entries skipped).
+
+    Inside folders, symbolic links to folders are not followed and links to files outside the folder are skipped.
+    """
     found = FileSet()
     for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts) or child.is_dir():
-                    continue
-                (found.files if child.suffix.lower() in PARSERS else found.skipped).append(child)
-        else:
+        if not _printable_name(path, found):
+            continue
+        if not path.is_dir():
             found.files.append(path)
+            continue
+        files: list[Path] = []
+        for child in _walk(path, found):
+            if not _printable_name(child, found):
+                continue
+            if child.is_symlink() and child.exists() and not _inside(child, path):
+                found.skipped_links.append((child, f"symbolic link leads outside {path}: skipped"))
+            elif child.suffix.lower() in PARSERS:
+                files.append(child)
+            else:
+                found.skipped.append(child)
+        found.files.extend(files)
     return found
+
+
+def _walk(folder: Path, found: FileSet) -> list[Path]:
+    """Non-hidden entries below `folder` that are not folders, without following links to folders (no loops)."""
+    entries: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                children = [entry for entry in listing if not entry.name.startswith(".")]
+        except OSError as exc:
+            found.failed.append((_shown(current), f"cannot read folder: {exc.strerror or exc}"))
+            continue
+        for entry in children:
+            child = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(child)
+            elif entry.is_symlink() and child.is_dir():  # is_dir is False for a link loop
+                found.skipped_links.append((child, "symbolic link to a folder: not followed"))
+            else:
+                entries.append(child)
+    return sorted(entries)
+
+
+def _inside(link: Path, folder: Path) -> bool:
+    return link.resolve().is_relative_to(folder.resolve())
+
+
+def _shown(path: Path) -> str:
+    """The path as text that can always be printed: bytes that are not UTF-8 written as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _printable_name(path: Path, found: FileSet) -> bool:
+    """False (and the path recorded as failed) when its name is not valid UTF-8."""
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        found.failed.append((_shown(path), "file name is not valid UTF-8: rename the file"))
+        return False
+    return True
 
 
 def read_file(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, or a ParseError that says plainly why not."""
     try:
         if not path.exists():
-            raise ParseError("cannot read: file not found" + (" (broken symbolic link)" if path.is_symlink() else ""))
+            if path.is_symlink():
+                loop = _is_link_loop(path)
+                raise ParseError(
+                    "cannot read: " + ("symbolic link loop" if loop else "file not found (broken symbolic link)")
+                )
+            raise ParseError("cannot read: file not found")
         if not path.is_file():
             raise ParseError("cannot read: not a regular file")
         size = path.stat().st_size
@@ -57,6 +119,14 @@ def read_file(path: Path, max_bytes: int) -> bytes:
         raise ParseError("cannot read: permission denied") from exc
     except OSError as exc:
         raise ParseError(f"cannot read: {exc.strerror or exc}") from exc
+
+
+def _is_link_loop(path: Path) -> bool:
+    try:
+        path.stat()
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def file_hash(data: bytes) -> str:

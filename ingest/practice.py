@@ -62,18 +62,33 @@ class FrontMatterError(ValueError):
     """The YAML front matter of a file cannot be read."""
 
 
+class _PlainLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: a few hundred bytes of aliases can expand to gigabytes."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise FrontMatterError(
+                f"YAML front matter uses anchors/aliases (&, *) at line {event.start_mark.line + 2}, "
+                "which Humus does not read"
+            )
+        return super().compose_node(parent, index)
+
+
 def split_front_matter(text: str) -> tuple[dict | None, str]:
     """Return (front matter mapping or None, body). Raises FrontMatterError on broken YAML."""
     match = FRONT_MATTER.match(text)
     if not match:
         return None, text
     try:
-        data = yaml.safe_load(match.group(1))
+        data = yaml.load(match.group(1), Loader=_PlainLoader)  # noqa: S506 - a SafeLoader, aliases refused
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise FrontMatterError(f"invalid YAML front matter{where}: {problem}") from exc
+    except RecursionError as exc:
+        raise FrontMatterError("invalid YAML front matter: nested too deeply") from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):

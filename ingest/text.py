@@ -21,7 +21,10 @@ def decode(data: bytes, name: str) -> tuple[str, str | None]:
     if not data.strip():
         raise ParseError("empty file")
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ParseError("binary content, not text")
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise ParseError("binary content, not text")
+        return text, "no byte order mark: decoded as UTF-16"
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
@@ -34,6 +37,27 @@ def decode(data: bytes, name: str) -> tuple[str, str | None]:
     if _control_ratio(text) > 0.05:
         raise ParseError("binary content, not text")
     return text, f"not UTF-8: decoded as {encoding}"
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text written without a byte order mark (NUL bytes on one side of each pair), or None."""
+    sample = data[:8192]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > 4 * even:
+        encoding = "utf-16-le"
+    elif even > 4 * odd:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data[: len(data) // 2 * 2].decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    head = text[:20_000]
+    printable = sum(1 for ch in head if ch.isprintable() or ch in "\n\r\t\f")
+    if not head.strip() or printable < 0.95 * len(head):
+        return None
+    return text
 
 
 def _control_ratio(text: str) -> float:

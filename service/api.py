@@ -8,21 +8,25 @@ response schemas. Every error body is
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import io
+import logging
 import os
-import re
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from index.catalog import QueryError
 from index.gaps import AXES, draw_heatmap
 from index.kb import KnowledgeBase, SearchRequest
 from index.search import GROUPINGS, MODES, Hit, SearchResult
@@ -30,13 +34,14 @@ from index.zones import MATCH_LABELS, Conditions, ZoneError, classify, zones
 from ingest.formats import PARSERS
 from ingest.practice import split_front_matter
 from service.batching import Batcher
-from service.chat import Chat, source_name
+from service.chat import Chat, source_name, web_url
+from service.jobs import FINISHED, Job
 from service.llm import load_llm
+from service.receive import Refused, receive_files
 from service.schemas import (
     MAX_QUERY,
     AskRequest,
     AskResponse,
-    DeleteResponse,
     DocumentOut,
     ErrorBody,
     Health,
@@ -48,13 +53,14 @@ from service.schemas import (
     UploadResponse,
     UploadResult,
 )
+from service.serving import process_counts
 from service.settings import Settings, get_settings
 
 WEB = Path(__file__).resolve().parent / "web"
 MAX_K = 50
-UPLOADS = "uploads"
+LOG = logging.getLogger("humus")
 ERRORS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large",
-          415: "unsupported_type", 422: "invalid_request", 503: "unavailable"}  # fmt: skip
+          415: "unsupported_type", 422: "invalid_request", 500: "internal", 503: "unavailable"}  # fmt: skip
 
 
 class Service:
@@ -70,7 +76,7 @@ class Service:
             # be woken on every layer (measured on 2 cores: 7.2 ms per query embedding with 2 threads, 5.2 with
             # one); throughput comes from the serving processes instead, one per core.
             torch.set_num_threads(1)
-        self.kb = KnowledgeBase.open(settings.home, settings.index_config())
+        self.kb = KnowledgeBase.open(settings.home, settings.index_config(), writer=False)
         self.chat = Chat(self.kb, load_llm(settings))
         self.searches = Batcher(self._search_batch)  # concurrent searches share one query-embedding pass
 
@@ -79,8 +85,12 @@ class Service:
             return self.kb.search_many(requests)
 
     def warm_up(self) -> None:
-        """Load the model, the indexes and the lexicon before the first request (a missing model fails here)."""
+        """Load the model, the indexes and the lexicon before the first request (a missing model fails here).
+
+        A store with content that no writer has indexed (and no writer at work) is indexed here, once.
+        """
         with self.lock:
+            self.kb.catch_up()
             self.kb.search("soil organic carbon", k=1)
 
     def close(self) -> None:
@@ -124,8 +134,9 @@ def _errors(app: FastAPI) -> None:
         return body(422, "; ".join(parts))
 
     @app.exception_handler(Exception)
-    async def crash(_: Request, exc: Exception) -> JSONResponse:
-        return body(500, f"internal error: {type(exc).__name__}")
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        LOG.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return body(500, "internal error: the server's log has the details")
 
 
 async def service(request: Request) -> Service:  # async: no trip through the thread pool
@@ -147,16 +158,19 @@ def _routes():  # noqa: ANN202 - one place that lists every route
     @r.get("/health", response_model=Health)
     def health(svc: Svc) -> Health:
         with svc.lock:
-            svc.kb.catalog()  # catches up with what another serving process wrote
+            catalog = svc.kb.catalog()  # the state the last writer indexed
             counts = svc.kb.store.counts()
-            loaded = len(svc.kb.vector_index()) == counts["chunks"]
+            loaded = len(svc.kb.vector_index()) == len(catalog.chunk_ids)
+        up, configured = process_counts() or (None, None)
         return Health(
-            status="ok" if loaded else "degraded",
+            status="ok" if loaded and up == configured else "degraded",
             index_loaded=loaded,
             documents=counts["documents"],
             chunks=counts["chunks"],
             model=svc.kb.model,
             process=os.getpid(),
+            processes_up=up,
+            processes=configured,
         )
 
     @r.get("/api/stats")
@@ -189,7 +203,7 @@ def _routes():  # noqa: ANN202 - one place that lists every route
         try:
             place = Conditions.of(conditions, zone=zone, soil=soil, lat=lat, lon=lon)
             result = await svc.searches(SearchRequest(q, k, lang, mode, filter or [], group_by, place or None))
-        except ValueError as exc:
+        except (QueryError, ZoneError) as exc:
             raise HTTPException(400, str(exc)) from exc
         return SearchResponse(
             query=result.query,
@@ -255,7 +269,7 @@ def _routes():  # noqa: ANN202 - one place that lists every route
             languages=doc.languages,
             date=doc.date,
             source=source_name(doc.source, doc.path),
-            url=doc.metadata.get("url"),
+            url=web_url(doc.metadata.get("url")),
             alternates=[m for m in catalog.members.get(catalog.family[doc.id], []) if m != doc.id],
             pages=[{"page": p, "section": s, "text": "\n\n".join(t)} for (p, s), t in parts.items()],
         )
@@ -331,47 +345,57 @@ def _routes():  # noqa: ANN202 - one place that lists every route
         draw_heatmap(matrix, buffer, lang)
         return Response(buffer.getvalue(), media_type="image/png")
 
-    @r.post("/api/documents", response_model=UploadResponse, responses={401: {"model": ErrorBody},
+    @r.post("/api/documents", status_code=202, response_model=UploadResponse, responses={
+            200: {"model": UploadResponse}, 400: {"model": ErrorBody}, 401: {"model": ErrorBody},
             403: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody}})  # fmt: skip
-    def upload(
+    async def upload(
         svc: Svc,
-        files: Annotated[list[UploadFile], File(description="One or more documents to ingest.")],
+        request: Request,
         x_api_key: Annotated[str | None, Header()] = None,
-    ) -> UploadResponse:
+        wait: Annotated[float, Query(ge=0, le=600, description="Seconds to wait for the ingest to finish.")] = 0,
+    ) -> JSONResponse:
+        """Documents to ingest, as multipart/form-data files in a field `files`. The key and the sizes are checked
+        before the body is read; the files are ingested by a background job (`GET /api/jobs/{id}`)."""
         _authorise(svc.settings, x_api_key)
-        limit = svc.settings.max_file_bytes
-        staged = []
-        for upload in files:
-            name = safe_filename(upload.filename or "")
-            if Path(name).suffix.lower() not in PARSERS:
-                raise HTTPException(415, f"{name}: unsupported file type; allowed: {', '.join(sorted(PARSERS))}")
-            data = upload.file.read(limit + 1)
-            if len(data) > limit:
-                raise HTTPException(413, f"{name}: larger than {svc.settings.max_file_mb:g} MB")
-            staged.append((name, data))
-        folder = svc.settings.home / UPLOADS
-        folder.mkdir(parents=True, exist_ok=True)
-        results = []
-        with svc.lock:
-            for name, data in staged:
-                results.append(_ingest_upload(svc.kb, folder / name, data))
-            svc.kb.sync()
-        return UploadResponse(files=results)
+        job = Job.create(svc.settings.home, "upload")
+        settings = svc.settings
+        try:
+            names = await receive_files(
+                request, job.files, frozenset(PARSERS), settings.max_file_bytes, settings.max_upload_files
+            )
+        except BaseException as exc:  # a refused or broken upload leaves nothing behind
+            job.discard()
+            if isinstance(exc, Refused):
+                raise HTTPException(exc.status, str(exc)) from exc
+            raise
+        job.write(files=[{"filename": n, "status": "queued", "message": "", "documents": []} for n in names])
+        job.start(svc.settings)
+        return await _job_response(job, wait)
 
-    @r.delete("/api/documents/{doc_id:path}", response_model=DeleteResponse, responses={
-        401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}})  # fmt: skip
-    def delete(svc: Svc, doc_id: str, x_api_key: Annotated[str | None, Header()] = None) -> DeleteResponse:
+    @r.get("/api/jobs/{job_id}", response_model=UploadResponse, responses={404: {"model": ErrorBody}})
+    def job_status(svc: Svc, job_id: str) -> UploadResponse:
+        """An upload's or a deletion's progress: queued, running, done (with each file's result) or failed."""
+        job = Job.find(svc.settings.home, job_id)
+        if job is None:
+            raise HTTPException(404, f"no job {job_id!r}")
+        return _job_out(job)
+
+    @r.delete("/api/documents/{doc_id:path}", status_code=202, response_model=UploadResponse, responses={
+        200: {"model": UploadResponse}, 401: {"model": ErrorBody}, 403: {"model": ErrorBody},
+        404: {"model": ErrorBody}})  # fmt: skip
+    async def delete(
+        svc: Svc,
+        doc_id: str,
+        x_api_key: Annotated[str | None, Header()] = None,
+        wait: Annotated[float, Query(ge=0, le=600, description="Seconds to wait for the deletion to finish.")] = 0,
+    ) -> JSONResponse:
+        """Forget a document (and the other documents of its file); an uploaded file is removed too."""
         _authorise(svc.settings, x_api_key)
-        with svc.lock:
-            doc = svc.kb.store.document(doc_id)
-            if doc is None:
-                raise HTTPException(404, f"no document {doc_id!r}")
-            gone = [d.id for d in svc.kb.store.documents() if d.path == doc.path]
-            svc.kb.delete(doc.path)
-            uploaded = Path(doc.path)
-            if uploaded.parent == (svc.settings.home / UPLOADS).resolve() and uploaded.exists():
-                uploaded.unlink()
-        return DeleteResponse(deleted=gone, file=Path(doc.path).name)
+        if svc.kb.store.document(doc_id) is None:
+            raise HTTPException(404, f"no document {doc_id!r}")
+        job = Job.create(svc.settings.home, "delete", doc_id=doc_id)
+        job.start(svc.settings)
+        return await _job_response(job, wait)
 
     return r
 
@@ -387,7 +411,7 @@ def hit_out(hit: Hit) -> SearchHit:
         doc_type=hit.doc_type,
         lang=hit.lang,
         source=source_name(hit.source, hit.path),
-        url=hit.metadata.get("url"),
+        url=web_url(hit.metadata.get("url")),
         page=hit.page,
         paged_in=hit.paged_in,
         section=hit.section,
@@ -432,32 +456,31 @@ def _sheet_body(kb: KnowledgeBase, doc) -> str:  # noqa: ANN001
         return "\n\n".join(f"## {s}\n\n{t}" if s else t for s, t in sections.items())
 
 
-def safe_filename(name: str) -> str:
-    """The last component of a client's file name, reduced to safe characters (no path, no hidden file)."""
-    base = PureWindowsPath(PurePosixPath(name).name).name
-    base = re.sub(r"[^\w.\-]+", "_", base, flags=re.ASCII).lstrip("._")[:120]
-    return base or "upload"
-
-
 def _authorise(settings: Settings, key: str | None) -> None:
     if settings.api_key is None:
         raise HTTPException(403, "writes are disabled: set HUMUS_API_KEY on the server to enable them")
     if not key:
         raise HTTPException(401, "missing X-API-Key header")
-    if key != settings.api_key.get_secret_value():
+    if not hmac.compare_digest(key.encode(), settings.api_key.get_secret_value().encode()):
         raise HTTPException(403, "wrong API key")
 
 
-def _ingest_upload(kb: KnowledgeBase, target: Path, data: bytes) -> UploadResult:
-    """Write and ingest one upload; when it fails, the previous file of that name is put back."""
-    previous = target.read_bytes() if target.exists() else None
-    target.write_bytes(data)
-    report = kb.ingest([target], index=False)
-    result = report.files[0] if report.files else None
-    if result is None or result.status == "failed":
-        if previous is None:
-            target.unlink(missing_ok=True)
-        else:
-            target.write_bytes(previous)
-        return UploadResult(filename=target.name, status="failed", message=result.message if result else "not read")
-    return UploadResult(filename=target.name, status=result.status, message=result.message, documents=result.documents)
+def _job_out(job: Job) -> UploadResponse:
+    status = job.status()
+    return UploadResponse(
+        job=job.id,
+        state=status.get("state", "unknown"),
+        status_url=f"/api/jobs/{job.id}",
+        files=[UploadResult(**f) for f in status.get("files", [])],
+        deleted=status.get("deleted", []),
+        message=status.get("message", ""),
+    )
+
+
+async def _job_response(job: Job, wait: float) -> JSONResponse:
+    """The job's status: 200 once it has finished (waiting up to `wait` seconds for it), else 202."""
+    deadline = time.monotonic() + wait
+    while job.status().get("state") not in FINISHED and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    out = _job_out(job)
+    return JSONResponse(out.model_dump(), status_code=200 if out.state in FINISHED else 202)

@@ -356,7 +356,7 @@ class Chat:
             date=doc.date,
             quote=c.text,
             lang=c.lang,
-            url=doc.metadata.get("url"),
+            url=web_url(doc.metadata.get("url")),
             practice_id=doc.id.split(":")[1] if doc.id.startswith("practice:") else None,
             figure=figure,
             reference=c.reference,
@@ -574,6 +574,11 @@ def _informative(s: str) -> bool:
     if len(s) >= 25 and (s[-1] in '.!?…)»"' or len(s.split()) >= 12):
         return True
     return len(s.split()) >= 3 and NUMBER.search(s) is not None
+
+
+def web_url(value: object) -> str | None:
+    """A document's link, when it is a web address (never `javascript:` or a local file)."""
+    return value if isinstance(value, str) and value.lower().startswith(("http://", "https://")) else None
 
 
 def source_name(source: str, path: str) -> str:

@@ -33,6 +33,13 @@ app.add_typer(corpus_app, name="corpus")
 glossary_app = typer.Typer(help="Thesauri used to translate queries.", no_args_is_help=True)
 app.add_typer(glossary_app, name="glossary")
 
+
+def _language(value: str) -> str:
+    if value not in ("en", "fr", "es"):
+        raise typer.BadParameter(f"{value!r}: use en, fr or es")
+    return value
+
+
 HomeOption = Annotated[Path | None, typer.Option("--home", help="Store folder (default: HUMUS_HOME or .humus).")]
 
 
@@ -139,7 +146,9 @@ def _doc_dict(d) -> dict:  # noqa: ANN001 - StoredDocument uses slots
 def search(
     query: Annotated[str, typer.Argument(help="What you are looking for, in English, French or Spanish.")],
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many hits.")] = 10,
-    lang: Annotated[str | None, typer.Option("--lang", help="Query language (default: detected).")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", parser=_language, help="Query language (default: detected).")
+    ] = None,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, lexical or dense.")] = "hybrid",
     filters: Annotated[
         list[str] | None,
@@ -192,7 +201,7 @@ def zone(
     soil: Annotated[str | None, typer.Option(help="WRB reference soil group, USDA order or IPCC class.")] = None,
     sand: Annotated[float | None, typer.Option(help="Sand, %.")] = None,
     clay: Annotated[float | None, typer.Option(help="Clay, %.")] = None,
-    lang: Annotated[str, typer.Option(help="Language of the zone names: en, fr or es.")] = "en",
+    lang: Annotated[str, typer.Option(parser=_language, help="Language of the zone names: en, fr or es.")] = "en",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The IPCC climate zone, soil class and WOCAT zone of a place, with the rules that decided them."""
@@ -219,7 +228,7 @@ def gaps(
     by: Annotated[str, typer.Option("--by", help="climate_zone, soil_class or land_use.")] = "climate_zone",
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the matrix as CSV.")] = None,
     png_path: Annotated[Path | None, typer.Option("--png", help="Draw the heatmap (PNG).")] = None,
-    lang: Annotated[str, typer.Option(help="Language of the zone names in the heatmap.")] = "en",
+    lang: Annotated[str, typer.Option(parser=_language, help="Language of the zone names in the heatmap.")] = "en",
     home: HomeOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -244,7 +253,9 @@ def gaps(
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A question in English, French or Spanish.")],
-    lang: Annotated[str | None, typer.Option("--lang", help="Answer language (default: the question's).")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", parser=_language, help="Answer language (default: the question's).")
+    ] = None,
     filters: Annotated[list[str] | None, typer.Option("--filter", help="key=value, as for search.")] = None,
     home: HomeOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -272,10 +283,11 @@ def serve(
     settings = get_settings()
     n = workers or settings.serving_processes
     os.environ["HUMUS_WORKERS"] = str(n)  # the worker processes read their settings from the environment
-    typer.echo(f"Humus on http://{host}:{port} (API docs at /docs); store {settings.home}; {n} process(es)")
+    spares = f" and {settings.spare_processes} spare" if n > 1 and settings.spare_processes else ""
+    typer.echo(f"Humus on http://{host}:{port} (API docs at /docs); store {settings.home}; {n} process(es){spares}")
     from service.serving import serve as run_server
 
-    run_server(host, port, n)
+    run_server(host, port, n, settings.spare_processes)
 
 
 @app.command()

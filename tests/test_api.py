@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from conftest import API_KEY, RASTER
 from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from service.api import create_app, safe_filename
+from service.api import create_app
 from service.chat import Chat, resolve_follow_up, split_sentences
+from service.receive import safe_filename
 from service.settings import Settings
 
 KEY = API_KEY
@@ -198,17 +201,37 @@ def test_upload_search_delete(client: TestClient, served: Settings) -> None:
         files=[("files", ("../../etc/kelp trial.md", text, "text/markdown"))],
         headers={"X-API-Key": KEY},
     )
-    assert response.status_code == 200, response.text
-    result = response.json()["files"][0]
+    assert response.status_code == 202, response.text  # accepted: a background job ingests it
+    job = response.json()
+    assert job["state"] in ("queued", "running") and job["files"][0]["status"] == "queued"
+    result = _finished(client, job)["files"][0]
     assert result["status"] == "ingested" and result["filename"] == "kelp_trial.md" and result["documents"]
     assert (served.home / "uploads" / "kelp_trial.md").exists()
     assert not (served.home.parent / "etc").exists()
     hits = client.get("/api/search", params={"q": "Humusland kelp"}).json()["results"]
     assert hits[0]["doc_id"] == result["documents"][0] and hits[0]["source"] == "kelp_trial.md"
-    gone = client.delete(f"/api/documents/{result['documents'][0]}", headers={"X-API-Key": KEY}).json()
-    assert gone["deleted"] == result["documents"] and not (served.home / "uploads" / "kelp_trial.md").exists()
+    gone = client.delete(f"/api/documents/{result['documents'][0]}", params=WAIT, headers={"X-API-Key": KEY}).json()
+    assert (
+        gone["state"] == "done"
+        and gone["deleted"] == result["documents"]
+        and not (served.home / "uploads" / "kelp_trial.md").exists()
+    )
     hits = client.get("/api/search", params={"q": "Humusland kelp"}).json()["results"]
     assert all(h["doc_id"] != result["documents"][0] for h in hits)
+
+
+def _finished(client: TestClient, job: dict) -> dict:
+    """The job's status once done (polled as the page does)."""
+    for _ in range(1200):
+        status = client.get(job["status_url"]).json()
+        if status["state"] in ("done", "failed"):
+            assert status["state"] == "done", status
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"job {job['job']} did not finish")
+
+
+WAIT = {"wait": 120}
 
 
 def test_upload_limits_and_types(client: TestClient, served: Settings) -> None:
@@ -221,26 +244,55 @@ def test_upload_limits_and_types(client: TestClient, served: Settings) -> None:
     response = client.post("/api/documents", files={"files": ("tool.exe", b"MZ", "application/octet-stream")},
                            headers=headers)  # fmt: skip
     assert response.status_code == 415 and "tool.exe" in response.json()["error"]["message"]
+    assert not any((served.home / "jobs").glob("*/files/*"))  # refused uploads leave nothing behind
+    assert client.get("/api/jobs/nosuchjob").status_code == 404
+
+
+def test_uploads_are_refused_before_the_body_is_read(client: TestClient, served: Settings) -> None:
+    """The key and the declared size are checked first: a client that announces a huge body is answered at once,
+    and nothing of it is read."""
+    read = []
+
+    def body():
+        read.append(1)
+        yield b"x" * 1000
+
+    huge = {"Content-Type": "multipart/form-data; boundary=b", "Content-Length": str(10**12)}
+    assert client.post("/api/documents", content=body(), headers=huge).status_code == 401
+    assert client.post("/api/documents", content=body(), headers={**huge, "X-API-Key": KEY}).status_code == 413
+    assert not read
+
+
+def test_internal_errors_are_5xx_without_internals(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(requests: list) -> list:
+        raise ValueError("operands could not be broadcast together with shapes (3150,) (2853,)")
+
+    monkeypatch.setattr(client.app.state.service.kb, "search_many", broken)
+    quiet = TestClient(client.app, raise_server_exceptions=False)  # the app already started, as a client sees it
+    response = quiet.get("/api/search", params={"q": "a fresh query about mulch"})
+    assert response.status_code == 500 and "operands" not in response.text
+    assert response.json()["error"]["code"] == "internal"
 
 
 def test_a_failed_upload_loses_nothing(client: TestClient, served: Settings) -> None:
     headers = {"X-API-Key": KEY}
     good = b"# Field notes\n\nMulch kept the Humusvale soil moist and fed its carbon."
-    first = client.post("/api/documents", files={"files": ("notes.md", good, "text/markdown")}, headers=headers).json()
+    first = client.post("/api/documents", files={"files": ("notes.md", good, "text/markdown")}, headers=headers,
+                        params=WAIT).json()  # fmt: skip
     doc_id = first["files"][0]["documents"][0]
     broken = client.post("/api/documents", files={"files": ("notes.md", b"\x00\x01\x02" * 100, "text/markdown")},
-                         headers=headers).json()  # fmt: skip
+                         headers=headers, params=WAIT).json()  # fmt: skip
     assert broken["files"][0]["status"] == "failed" and "notes.md" in broken["files"][0]["filename"]
     assert (served.home / "uploads" / "notes.md").read_bytes() == good
     hits = client.get("/api/search", params={"q": "Humusvale mulch"}).json()["results"]
     assert hits[0]["doc_id"] == doc_id
-    client.delete(f"/api/documents/{doc_id}", headers=headers)
+    client.delete(f"/api/documents/{doc_id}", headers=headers, params=WAIT)
 
 
 @pytest.mark.parametrize(
     ("name", "safe"),
     [("../../etc/passwd", "passwd"), ("..\\..\\boot.ini", "boot.ini"), (".hidden.md", "hidden.md"),
-     ("ok name (1).pdf", "ok_name_1_.pdf"), ("", "upload")],
+     ("ok name (1).pdf", "ok_name_1_.pdf"), ("", "upload"), ("a" * 300 + ".md", "a" * 117 + ".md")],
 )  # fmt: skip
 def test_safe_filenames(name: str, safe: str) -> None:
     assert safe_filename(name) == safe

@@ -125,7 +125,7 @@ def test_document_text_is_escaped(page: Page, live_server: str) -> None:
         b'A note on Xylophage compost <img src=x onerror="window.__pwned = 2"> trials.'
     )
     upload = page.request.post(
-        f"{live_server}/api/documents",
+        f"{live_server}/api/documents?wait=120",
         multipart={"files": {"name": "hostile.txt", "mimeType": "text/plain", "buffer": hostile}},
         headers={"X-API-Key": API_KEY},
     )
@@ -141,7 +141,7 @@ def test_document_text_is_escaped(page: Page, live_server: str) -> None:
         assert page.evaluate("window.__pwned") is None
         assert page.locator("#results script, #results img").count() == 0
     finally:
-        page.request.delete(f"{live_server}/api/documents/{doc_id}", headers={"X-API-Key": API_KEY})
+        page.request.delete(f"{live_server}/api/documents/{doc_id}?wait=120", headers={"X-API-Key": API_KEY})
 
 
 def test_a_french_question_on_the_english_page_gets_a_french_answer_with_its_figure(page: Page) -> None:

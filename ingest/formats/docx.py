@@ -13,6 +13,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from ingest.formats.sections import blocks_to_units, first_line
+from ingest.limits import limits
 from ingest.records import ParsedDocument, ParseError
 
 
@@ -20,7 +21,10 @@ def parse_docx(data: bytes, path: Path) -> list[ParsedDocument]:
     if not data.startswith(b"PK"):
         raise ParseError("not a DOCX file (not a zip archive)")
     try:
+        _check_inflated_size(data)
         document = docx.Document(io.BytesIO(data))
+    except ParseError:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ParseError(f"unreadable DOCX (damaged or not a Word document): {exc}") from exc
     units, first_heading = blocks_to_units(_blocks(document))
@@ -37,6 +41,17 @@ def parse_docx(data: bytes, path: Path) -> list[ParsedDocument]:
             metadata={"format": "docx"},
         )
     ]
+
+
+def _check_inflated_size(data: bytes) -> None:
+    """Refuse a DOCX whose parts would inflate past the file size limit (a zip bomb), before reading any."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        inflated = sum(info.file_size for info in archive.infolist())
+    limit = limits().max_bytes
+    if inflated > limit:
+        raise ParseError(
+            f"DOCX parts inflate to {inflated / 1e6:,.1f} MB, over the {limit / 1e6:g} MB limit (HUMUS_MAX_FILE_MB)"
+        )
 
 
 def _blocks(document: DocxDocument):  # noqa: ANN202 - generator of (level, text)

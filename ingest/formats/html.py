@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
 
 from ingest.formats.sections import blocks_to_units
+from ingest.limits import limits
 from ingest.records import ParsedDocument, ParseError
 from ingest.text import decode
 
@@ -31,11 +35,19 @@ BOILERPLATE = re.compile(
     r"newsletter|subscribe|popup|modal|advert|promo",
     re.I,
 )
+# Elements that never hold others, and those a sibling of the same name closes (<p>a<p>b are two paragraphs).
+VOID_TAGS = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr")
+)
+SELF_CLOSING_SIBLINGS = frozenset(("p", "li", "dt", "dd", "tr", "td", "th", "option"))
 BLOCK_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th", "dt", "dd", "figcaption")
 
 
 def parse_html(data: bytes, path: Path) -> list[ParsedDocument]:
     text, warning = decode(data, path.name)
+    limit = limits().max_depth
+    if too_deep(text, limit):
+        raise ParseError(f"HTML elements are nested more than {limit} deep, too deep to read")
     soup = BeautifulSoup(text, "html.parser")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     lang = (soup.html.get("lang") if soup.html else None) or None
@@ -69,8 +81,58 @@ def _is_boilerplate(tag: Tag) -> bool:
     return bool(attrs.strip()) and bool(BOILERPLATE.search(attrs))
 
 
-def _blocks(node: Tag):  # noqa: ANN202 - generator of (level, text), in document order
-    for child in node.children:
+class _TooDeepError(Exception):
+    pass
+
+
+class _DepthScan(HTMLParser):
+    """Follows which elements are open, without building a tree; stops as soon as they nest deeper than `limit`."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(convert_charrefs=False)
+        self.limit = limit
+        self.open: list[str] = []
+        self.count: Counter[str] = Counter()
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in VOID_TAGS:
+            return
+        if tag in SELF_CLOSING_SIBLINGS and self.open and self.open[-1] == tag:
+            self.open.pop()
+            self.count[tag] -= 1
+        self.open.append(tag)
+        self.count[tag] += 1
+        if len(self.open) > self.limit:
+            raise _TooDeepError
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.count[tag] > 0:  # close it and whatever was left open inside it
+            while (name := self.open.pop()) != tag:
+                self.count[name] -= 1
+            self.count[tag] -= 1
+
+
+def too_deep(text: str, limit: int) -> bool:
+    """Whether the HTML's elements nest deeper than `limit` (void elements and implied end tags as HTML has them)."""
+    try:
+        _DepthScan(limit).feed(text)
+    except _TooDeepError:
+        return True
+    return False
+
+
+def _blocks(root: Tag) -> Iterator[tuple[int, str]]:
+    """(level, text) blocks in document order: containers of block elements are entered, other elements read whole.
+
+    Iterative and linear in the size of the tree, however deep it nests.
+    """
+    containers = _containers(root)
+    stack = [iter(root.contents)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
         if isinstance(child, Comment | Doctype | ProcessingInstruction):
             continue
         if isinstance(child, NavigableString):
@@ -79,9 +141,20 @@ def _blocks(node: Tag):  # noqa: ANN202 - generator of (level, text), in documen
             continue
         if not isinstance(child, Tag):
             continue
-        if child.find(BLOCK_TAGS):  # a container (or a list item holding paragraphs): go inside
-            yield from _blocks(child)
+        if id(child) in containers:  # a container (or a list item holding paragraphs): go inside
+            stack.append(iter(child.contents))
             continue
         text = child.get_text(" ", strip=True)
         if text:
             yield (int(child.name[1]) if re.fullmatch(r"h[1-6]", child.name) else 0), text
+
+
+def _containers(root: Tag) -> set[int]:
+    """Ids of the elements under `root` that hold a block element somewhere inside them."""
+    found: set[int] = set()
+    for tag in root.find_all(BLOCK_TAGS):
+        parent = tag.parent
+        while parent is not None and id(parent) not in found and parent is not root:
+            found.add(id(parent))
+            parent = parent.parent
+    return found

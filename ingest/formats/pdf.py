@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from ingest.formats.sections import first_line
+from ingest.limits import limits
 from ingest.records import ParsedDocument, ParseError, Unit
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -23,12 +24,13 @@ def parse_pdf(data: bytes, path: Path) -> list[ParsedDocument]:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseError("password-protected PDF: cannot read it without the password")
+        _check_pages(reader)
         pages = [page.extract_text() or "" for page in reader.pages]
     except (FileNotDecryptedError, NotImplementedError) as exc:
         raise ParseError(f"password-protected PDF: {exc}") from exc
     except ParseError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
         raise ParseError(f"unreadable PDF (truncated or damaged): {exc}") from exc
     warnings = []
     if not data.rstrip().endswith(b"%%EOF"):
@@ -54,6 +56,18 @@ def parse_pdf(data: bytes, path: Path) -> list[ParsedDocument]:
             warnings=warnings,
         )
     ]
+
+
+def _check_pages(reader: PdfReader) -> None:
+    """Refuse more pages than the limit before extracting any text: the declared count first, then the real one."""
+    limit = limits().max_pages
+    try:
+        declared = int(reader.root_object["/Pages"]["/Count"])
+    except Exception:  # noqa: BLE001 - a broken page tree is judged by counting its pages below
+        declared = 0
+    count = declared if declared > limit else len(reader.pages)
+    if count > limit:
+        raise ParseError(f"{count:,} pages, over the limit of {limit:,} (HUMUS_MAX_PAGES)")
 
 
 def _clean(text: str) -> str:

@@ -258,7 +258,7 @@ async function openPractice(id, lang = state.lang) {
 async function openDocument(docId, page, quote) {
   const doc = await api(`/api/documents/${encodeURIComponent(docId)}`);
   $("#viewer-title").textContent = doc.title;
-  $("#viewer-langs").replaceChildren(doc.url ? el("a", { href: doc.url, target: "_blank", rel: "noopener" }, doc.source) : el("span", {}, doc.source));
+  $("#viewer-langs").replaceChildren(/^https?:\/\//i.test(doc.url || "") ? el("a", { href: doc.url, target: "_blank", rel: "noopener" }, doc.source) : el("span", {}, doc.source));
   const parts = doc.pages.map((p) => {
     const head = p.page ? `${t("page")} ${p.page}` : p.section || "";
     const node = el("section", { class: "docpart", "data-page": p.page ?? "" }, head ? el("h4", {}, head) : null);
