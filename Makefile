@@ -80,7 +80,8 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 	$(PIP) install -q -e '.[bench]'
 	touch $@
 
-# Peers, embedding, latency, HTTP load and scale, the default model against MiniLM (about 12 minutes); rewrites its section of eval/RESULTS.md.
+# Peers, embedding, latency, HTTP load and scale, the default model against MiniLM (about 12 minutes), then the
+# faults of eval/faults.py at full size (about 8 minutes); rewrites its two sections of eval/RESULTS.md.
 bench: setup $(VENV)/.installed-bench
 	$(PY) -m eval.bench
 

@@ -338,7 +338,7 @@ def section(figures: dict, size: Size) -> list[str]:
     """The Markdown of the section "Faults" in eval/RESULTS.md."""
     lines = ["| Crafted file | Outcome | Seconds | Parse worker peak (MB) |", "|---|---|---:|---:|"]
     for row in figures["crafted"]:
-        lines.append(f"| {row['file']} | {row['outcome'][:160]} | {row['seconds']:.1f} | {row['peak_mb']:.0f} |")
+        lines.append(f"| {row['file']} | {row['outcome'][:400]} | {row['seconds']:.1f} | {row['peak_mb']:.0f} |")
     w, k = figures["writer"], figures["killed"]
     a, u = figures["anonymous"], figures["authenticated"]
     lines += [

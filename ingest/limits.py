@@ -16,7 +16,7 @@ class Limits:
     max_chunks: int = 2_000  # chunks of one file (HUMUS_MAX_CHUNKS)
     max_depth: int = 256  # nesting of HTML elements
     parse_seconds: float = 60.0  # wall time to parse one file (HUMUS_PARSE_SECONDS)
-    parse_memory_mb: int = 1_024  # memory a parse may add (HUMUS_PARSE_MEMORY_MB)
+    parse_memory_mb: int = 1_024  # resident memory of the parse worker (HUMUS_PARSE_MEMORY_MB)
 
 
 _current = Limits()

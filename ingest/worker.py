@@ -1,8 +1,9 @@
 """Parsing and chunking under a budget: one worker process, reused from file to file, replaced when a file overruns.
 
-A file that takes longer than `Limits.parse_seconds` has its worker killed; one that needs more than
-`Limits.parse_memory_mb` beyond what the worker needs to start fails its allocations (an address-space limit) or
-kills the worker. Either way the file gets one ParseError naming the budget and the next file gets a fresh worker.
+The parent watches the worker every 20 ms: when it has taken longer than `Limits.parse_seconds`, or holds more
+resident memory than `Limits.parse_memory_mb` (its own ~430 MB at rest included), it is killed. The worker also
+caps its address space, so that a sudden huge allocation fails at once. Either way the file gets one ParseError
+naming the budget, and the next file gets a fresh worker.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -21,6 +23,8 @@ from pathlib import Path
 from ingest.limits import Limits, set_limits
 from ingest.records import Document, ParseError
 
+WATCH_S = 0.02  # how often the parent checks the worker's time and resident memory
+PAGE = os.sysconf("SC_PAGE_SIZE")
 RETIRE_GROWTH = 256 * 2**20  # a worker that grew by more than this after a file is replaced
 
 
@@ -49,9 +53,7 @@ class ParseWorker:
             conn = self._start()
             try:
                 conn.send(Job(str(path), data, model_dir, overlap, doc_type, limits))
-                if not conn.poll(limits.parse_seconds):
-                    self.stop()
-                    raise ParseError(f"reading took longer than {limits.parse_seconds:g} s (HUMUS_PARSE_SECONDS)")
+                self._watch(conn, limits)
                 ok, value, retire = conn.recv()
                 if retire:  # it kept the memory of a large file: the next file gets a fresh worker
                     self.stop()
@@ -64,6 +66,21 @@ class ParseWorker:
         if not ok:
             raise ParseError(value)
         return value
+
+    def _watch(self, conn: Connection, limits: Limits) -> None:
+        """Wait for the answer, killing the worker when it runs out of time or holds more memory than allowed."""
+        deadline = time.monotonic() + limits.parse_seconds
+        assert self._process is not None
+        statm = Path(f"/proc/{self._process.pid}/statm")
+        while not conn.poll(WATCH_S):
+            over = None
+            if time.monotonic() > deadline:
+                over = f"took longer than {limits.parse_seconds:g} s (HUMUS_PARSE_SECONDS)"
+            elif int(statm.read_text().split()[1]) * PAGE > limits.parse_memory_mb * 2**20:
+                over = f"needed more than {limits.parse_memory_mb} MB of memory (HUMUS_PARSE_MEMORY_MB)"
+            if over:
+                self.stop()
+                raise ParseError("reading " + over)
 
     def _start(self) -> Connection:
         if self._process is not None and self._process.poll() is None and self._conn is not None:
@@ -122,6 +139,7 @@ def _serve(conn: Connection) -> None:
         set_limits(job.limits)
         try:
             spec = spec_for_model(job.model_dir, job.overlap)
+            # a backstop for sudden allocations; the parent watches the resident memory itself
             budget = _address_space() + job.limits.parse_memory_mb * 2**20
             resource.setrlimit(
                 resource.RLIMIT_AS, (budget if hard == resource.RLIM_INFINITY else min(budget, hard), hard)

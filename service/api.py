@@ -227,7 +227,7 @@ def _routes():  # noqa: ANN202 - one place that lists every route
                 answer = svc.chat.ask(
                     request.question, lang=request.lang, session_id=request.session_id, filters=request.filters
                 )
-        except ValueError as exc:
+        except (QueryError, ZoneError) as exc:
             raise HTTPException(400, str(exc)) from exc
         return AskResponse.model_validate(answer.to_dict())
 
@@ -347,7 +347,11 @@ def _routes():  # noqa: ANN202 - one place that lists every route
 
     @r.post("/api/documents", status_code=202, response_model=UploadResponse, responses={
             200: {"model": UploadResponse}, 400: {"model": ErrorBody}, 401: {"model": ErrorBody},
-            403: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody}})  # fmt: skip
+            403: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody}},
+            openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["files"], "properties": {"files": {
+                    "type": "array", "items": {"type": "string", "format": "binary"},
+                    "description": "One or more documents to ingest."}}}}}}})  # fmt: skip
     async def upload(
         svc: Svc,
         request: Request,

@@ -33,7 +33,11 @@ class Settings(BaseSettings):
     max_pages: int = Field(2_000, ge=1, description="PDFs with more pages are refused.")
     max_chunks: int = Field(2_000, ge=1, description="Files that would make more chunks (passages) are refused.")
     parse_seconds: float = Field(60.0, gt=0, description="Time one file may take to read and chunk (seconds).")
-    parse_memory_mb: int = Field(1_024, ge=64, description="Memory reading one file may take (MB).")
+    parse_memory_mb: int = Field(
+        1_024,
+        ge=512,
+        description="Memory the process that reads and chunks files may hold (MB; about 430 of it at rest).",
+    )
     max_upload_files: int = Field(100, ge=1, le=10_000, description="Files one upload request may hold.")
     chunk_overlap: int = Field(32, ge=0, le=128, description="Overlap between consecutive chunks, in tokens.")
     corpus: Path = Field(Path("corpus"), description="Folder that `make run` ingests into the store.")
