@@ -50,7 +50,7 @@ class Size:
 
 
 FULL = Size(200_000, 45, 200, 30_000, 20, 30, 40, 1_000, 20, 47)
-SMALL = Size(200_000, 4, 200, 30_000, 4, 8, 10, 100, 4, 10)
+SMALL = Size(200_000, 4, 200, 30_000, 4, 8, 10, 100, 4, 25)
 
 
 # --- crafted files -----------------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def authenticated_upload(home: Path, size: Size) -> dict:
     added while receiving them."""
     with serving(home, workers=2, env={"HUMUS_API_KEY": API_KEY}) as server:
         pids = spawned_children(server.pid) or [server.pid]
-        base_mb = sum(rss_mb(p) for p in pids)
+        base_mb = _settled_rss(pids)  # the spare may still be loading
         with peak_rss(lambda: pids) as peak:
             began = time.perf_counter()
             files = [(f"big-{i}.pdf", size.upload_mb * 1_000_000) for i in range(size.upload_files)]
@@ -251,6 +251,17 @@ def authenticated_upload(home: Path, size: Size) -> dict:
     results = {f["status"] for f in response.json().get("files", [])}
     return {"files": size.upload_files, "mb_each": size.upload_mb, "status": response.status_code,
             "seconds": seconds, "ram_added_mb": peak[0] - base_mb, "results": sorted(results)}  # fmt: skip
+
+
+def _settled_rss(pids: list[int], within_mb: float = 2.0, limit_s: float = 120) -> float:
+    """The summed resident memory of `pids` once it stops growing (two samples 1 s apart within `within_mb`)."""
+    previous, deadline = -1e9, time.monotonic() + limit_s
+    while True:
+        current = sum(rss_mb(p) for p in pids)
+        if abs(current - previous) < within_mb or time.monotonic() > deadline:
+            return current
+        previous = current
+        time.sleep(1)
 
 
 _BOUNDARY = "humusfaultboundary"
