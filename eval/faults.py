@@ -216,7 +216,7 @@ def killed_under_load(home: Path, size: Size) -> dict:
         if sum(1 for t in done if second <= t < second + 1) >= 0.9 * before:
             recovered = second + 1 - delay
             break
-    return {**_summary(run), "rps_before": before, "back_within_s": recovered,
+    return {**_summary(run), "timeline": run["timeline"], "rps_before": before, "back_within_s": recovered,
             "processes_up": health.get("processes_up"), "processes": health.get("processes")}  # fmt: skip
 
 

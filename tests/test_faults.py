@@ -58,7 +58,10 @@ def test_uploads_refused_early_and_streamed(home: Path) -> None:
 
 
 def test_a_killed_serving_process_is_taken_over(home: Path) -> None:
+    """Outcomes only (no timing: `make bench` reports how soon the throughput is back): the searches go on, a
+    replacement comes up, and only the requests in flight on the killed process fail."""
     run = killed_under_load(home, SIZE)
     assert run["processes_up"] == run["processes"] == 2
-    assert run["back_within_s"] is not None, run  # throughput back to 90 % before the run ended
-    assert run["errors"] <= SIZE.clients, run  # at most the requests in flight on the killed process
+    assert run["errors"] <= SIZE.clients, run
+    after = [ok for t, _, ok in run["timeline"] if t > SIZE.seconds / 3 + 1]
+    assert after and sum(after) > 0.99 * len(after), run  # searches answered after the kill
