@@ -9,9 +9,16 @@ import numpy as np
 
 from index.store import Store, StoredDocument
 
+# WOCAT's own questionnaire fields (see ingest/formats/wocat.py); other documents have none of them
+WOCAT_FACETS = (
+    "degradation", "purpose", "degradation_goal", "rainfall", "slope", "altitude", "land_ownership", "land_rights",
+    "market",
+)  # fmt: skip
 FACETS = (
     "doc_type", "language", "country", "climate_zone", "soil_class", "land_use", "category", "practice", "year",
+    *WOCAT_FACETS, "establishment_cost", "maintenance_cost",
 )  # fmt: skip
+COST_BANDS = ((100, "<100"), (1_000, "100-1000"), (10_000, "1000-10000"))  # USD; above the last: ">10000"
 # Reference lists name every topic of a document: they rank below its text (but still find an author or a title).
 REFERENCE_SECTION = re.compile(
     r"^(\d+[.)]?\s*)?(references?|références|referencias|bibliogra\w*|sources|fuentes)$", re.IGNORECASE
@@ -39,7 +46,19 @@ def document_facets(doc: StoredDocument) -> dict[str, list[str]]:
         "category": _listed(meta.get("category")) or _listed(meta.get("slm_group")),
         "practice": [],
         "year": [doc.date[:4]] if doc.date else [],
+        **{name: _listed(meta.get(name)) for name in WOCAT_FACETS},
+        "establishment_cost": _cost_band(meta.get("costs"), "establishment"),
+        "maintenance_cost": _cost_band(meta.get("costs"), "maintenance"),
     }
+
+
+def _cost_band(costs: object, phase: str) -> list[str]:
+    """The USD band of a WOCAT record's establishment or maintenance cost; none when its USD amount is unknown."""
+    cost = costs.get(phase) if isinstance(costs, dict) else None
+    usd = cost.get("usd") if isinstance(cost, dict) else None
+    if not isinstance(usd, int | float):
+        return []
+    return [next((band for limit, band in COST_BANDS if usd < limit), ">10000")]
 
 
 def with_tags(facets: dict[str, list[str]], tags: list[tuple[str, str, str]]) -> dict[str, list[str]]:

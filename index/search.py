@@ -318,7 +318,8 @@ class Searcher:
             for name, values in cat.facets[doc_id].items():
                 for value in values:
                     facets[name][value] = facets[name].get(value, 0) + 1
-        facets = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in facets.items()}
+        # a facet no candidate has is left out (most results hold no WOCAT record, so have none of its fields)
+        facets = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in facets.items() if c}
         fits: dict[str, tuple[str | None, str | None]] = {}
         if place is not None:
             head = ranked[: k * PLACE_DEPTH]

@@ -129,8 +129,15 @@ def _is_link_loop(path: Path) -> bool:
     return False
 
 
+# What the readers extract: bump it when a reader extracts more or differently (as the WOCAT fields of
+# version 2), so that a store re-reads every file once on its next ingest instead of keeping what an older
+# reader made of it. Chunks whose text did not change keep their vectors (cached by content).
+READERS_VERSION = 2
+
+
 def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """A file's identity for incremental ingest: its bytes and the readers' version."""
+    return f"{hashlib.sha256(data).hexdigest()}:r{READERS_VERSION}"
 
 
 def doc_id_for(path: Path, parsed: ParsedDocument) -> str:

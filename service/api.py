@@ -25,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from index.catalog import QueryError
 from index.gaps import AXES, draw_heatmap
@@ -35,8 +36,10 @@ from ingest.formats import PARSERS
 from ingest.practice import split_front_matter
 from service.batching import Batcher
 from service.chat import Chat, source_name, web_url
+from service.export import FORMATS, MEDIA_TYPES, export
 from service.jobs import FINISHED, Job
 from service.llm import load_llm
+from service.mcp_server import McpEndpoint
 from service.receive import Refused, receive_files
 from service.schemas import (
     MAX_QUERY,
@@ -100,11 +103,14 @@ class Service:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
+    mcp = McpEndpoint(lambda: app.state.service, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.service = Service(settings)
         app.state.service.warm_up()
-        yield
+        async with mcp.running()():
+            yield
         app.state.service.close()
 
     app = FastAPI(
@@ -116,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     _errors(app)
     app.include_router(_routes())
+    app.router.routes.append(Route("/mcp", mcp))  # the MCP server for assistants (service/mcp_server.py)
     app.mount("/static", StaticFiles(directory=WEB), name="static")
     return app
 
@@ -185,9 +192,11 @@ def _routes():  # noqa: ANN202 - one place that lists every route
             return {**counts, "doc_types": types, "model": svc.kb.model,
                     "practices": len({d.split(":")[1] for d in catalog.docs if d.startswith("practice:")})}  # fmt: skip
 
-    @r.get("/api/search", response_model=SearchResponse)
+    @r.get("/api/search", response_model=SearchResponse, responses={
+        200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}, 400: {"model": ErrorBody}})  # fmt: skip
     async def search(
         svc: Svc,
+        request: Request,
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="The question or keywords.")],
         k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
         lang: Annotated[str | None, Query(pattern="^(en|fr|es)$")] = None,
@@ -199,12 +208,22 @@ def _routes():  # noqa: ANN202 - one place that lists every route
         soil: Annotated[str | None, Query(max_length=40)] = None,
         lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
         lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
-    ) -> SearchResponse:
+        fmt: Annotated[
+            str | None,
+            Query(alias="format", pattern=f"^({'|'.join(FORMATS)})$", description="One row per hit: csv, json, jsonl."),
+        ] = None,
+    ) -> SearchResponse | Response:
+        """Hits with facets; as a table (one row per hit) with `format=csv|json|jsonl` or `Accept: text/csv`."""
         try:
             place = Conditions.of(conditions, zone=zone, soil=soil, lat=lat, lon=lon)
             result = await svc.searches(SearchRequest(q, k, lang, mode, filter or [], group_by, place or None))
         except (QueryError, ZoneError) as exc:
             raise HTTPException(400, str(exc)) from exc
+        if fmt is None and "text/csv" in request.headers.get("accept", ""):
+            fmt = "csv"
+        if fmt is not None:
+            headers = {"Content-Disposition": 'attachment; filename="humus-search.csv"'} if fmt == "csv" else {}
+            return Response(export(result, fmt, str(request.base_url)), media_type=MEDIA_TYPES[fmt], headers=headers)
         return SearchResponse(
             query=result.query,
             language=result.lang,
@@ -272,6 +291,7 @@ def _routes():  # noqa: ANN202 - one place that lists every route
             url=web_url(doc.metadata.get("url")),
             alternates=[m for m in catalog.members.get(catalog.family[doc.id], []) if m != doc.id],
             pages=[{"page": p, "section": s, "text": "\n\n".join(t)} for (p, s), t in parts.items()],
+            metadata=doc.metadata,
         )
 
     @r.get("/api/zones")

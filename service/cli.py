@@ -19,6 +19,7 @@ from index.store import StoreError
 from index.vectors import IndexMismatchError
 from index.zones import Conditions, ZoneError, classify
 from service.chat import Chat
+from service.export import FORMATS, export
 from service.llm import LLMUnavailableError, load_llm
 from service.render import render_answer, render_gaps, render_result, render_zone
 from service.settings import Settings, get_settings
@@ -155,7 +156,9 @@ def search(
         typer.Option(
             "--filter",
             help="key=value (doc_type, language, country, climate_zone, soil_class, "
-            "land_use, category, practice, year); repeat a key for OR, different keys combine with AND.",
+            "land_use, category, practice, year; of WOCAT records: degradation, purpose, degradation_goal, rainfall, "
+            "slope, altitude, land_ownership, land_rights, market, establishment_cost, maintenance_cost); "
+            "repeat a key for OR, different keys combine with AND.",
         ),
     ] = None,
     group_by: Annotated[str | None, typer.Option("--group-by", help="zone or a facet name.")] = None,
@@ -168,9 +171,16 @@ def search(
     lat: Annotated[float | None, typer.Option(help="Your latitude (zone from the raster).")] = None,
     lon: Annotated[float | None, typer.Option(help="Your longitude.")] = None,
     home: HomeOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Print one row per hit as csv, json or jsonl (for spreadsheets).")
+    ] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Also write one row per hit to this CSV file.")] = None,
 ) -> None:
     """Search the knowledge base; with a place, practices documented for comparable zones come first."""
+    if fmt is not None and fmt not in FORMATS:
+        typer.echo(f"error: unknown format {fmt!r}: use one of {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
     kb, _ = _open(home)
     try:
         place = Conditions.of(conditions, zone=zone, soil=soil, lat=lat, lon=lon)
@@ -180,7 +190,12 @@ def search(
     except (ValueError, ModelUnavailableError, IndexMismatchError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    if as_json:
+    if csv_path:
+        csv_path.write_text(export(result, "csv"), encoding="utf-8")
+        typer.echo(f"wrote {len(result.hits)} rows to {csv_path}", err=True)
+    if fmt:
+        typer.echo(export(result, fmt), nl=False)
+    elif as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         typer.echo(render_result(result))
@@ -288,6 +303,24 @@ def serve(
     from service.serving import serve as run_server
 
     run_server(host, port, n, settings.spare_processes)
+
+
+@app.command()
+def mcp() -> None:
+    """Serve Humus to an AI assistant over MCP (stdio): the assistant starts this command; the store comes from
+    HUMUS_HOME. Read-only unless HUMUS_API_KEY is set in its environment."""
+    from service.api import Service
+    from service.mcp_server import build_server
+
+    settings = get_settings()
+    try:
+        service = Service(settings)
+        service.warm_up()
+    except (StoreError, ModelUnavailableError, IndexMismatchError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    build_server(lambda: service, writes=settings.api_key is not None).run("stdio")
+    service.close()
 
 
 @app.command()

@@ -120,6 +120,7 @@ class DocumentOut(BaseModel):
     url: str | None = None
     alternates: list[str]
     pages: list[dict] = Field(description="Text per page (or per section) of the document, in reading order.")
+    metadata: dict = {}
 
 
 class UploadResult(BaseModel):

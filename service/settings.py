@@ -88,7 +88,9 @@ class Settings(BaseSettings):
         512, ge=0, description="Repeated queries answered from memory: results (and query vectors) kept; 0: none."
     )
     api_key: SecretStr | None = Field(
-        None, description="Key that write requests (uploads, deletes) must send as `X-API-Key`; unset: writes are off."
+        None,
+        description="Key that write requests (uploads, deletes, and the MCP write tools) must send as `X-API-Key`; "
+        "unset: writes are off.",
     )
     llm_provider: Literal["none", "openai", "ollama"] = Field(
         "none", description="Chat model that writes answers from the passages: `none` (extractive), `openai`, `ollama`."

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import time
 
 import pytest
@@ -55,6 +58,21 @@ def test_search_filters_groups_conditions(client: TestClient) -> None:
     assert body["results"][0]["match"] in ("documented", "same_zone")
     body = client.get("/api/search", params={"q": "zaï", "zone": "tropical_moist"}).json()
     assert any(h["practice_id"] == "zai-planting-pits" for h in body["not_recommended"])
+
+
+def test_search_as_a_table(client: TestClient) -> None:
+    params = [("q", "soil carbon"), ("k", "6"), ("filter", "doc_type=practice"), ("format", "csv")]
+    response = client.get("/api/search", params=params)
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert len(rows) == 6 and {r["doc_type"] for r in rows} == {"practice"}
+    assert client.get(rows[0]["url"].removeprefix("http://testserver")).status_code == 200
+    negotiated = client.get("/api/search", params={"q": "soil carbon", "k": 3}, headers={"Accept": "text/csv"})
+    assert negotiated.headers["content-type"].startswith("text/csv") and len(negotiated.text.splitlines()) == 4
+    lines = client.get("/api/search", params={"q": "budget 2022", "k": 3, "format": "jsonl"}).text.splitlines()
+    assert len(lines) == 3 and any(json.loads(line)["page"] for line in lines)
+    assert client.get("/api/search", params={"q": "x", "format": "xml"}).status_code == 422
 
 
 @pytest.mark.parametrize(

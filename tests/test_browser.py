@@ -50,6 +50,13 @@ def test_search_and_facets(page: Page) -> None:
     page.locator("#facets input[data-facet='doc_type'][value='practice']").check()
     expect(page.locator("#results .hit").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "1-search.png"), full_page=True)
+    link = page.locator("#download-csv")  # the same filtered search, as a table
+    expect(link).to_be_visible()
+    response = page.request.get(link.get_attribute("href"))
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.text().lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("rank,title,doc_type") and len(lines) > 1
+    assert all(",practice," in line for line in lines[1:]), "the facet filter applies to the download too"
 
 
 def test_french_interface_and_sheet(page: Page) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURES, SEEDS, doc_for
+import pytest
+from conftest import FIXTURES, SEEDS, WOCAT, doc_for
 
 from index.kb import KnowledgeBase
 
@@ -59,6 +60,16 @@ def test_reingest_is_incremental(kb: KnowledgeBase, tmp_path: Path) -> None:
     sections = {c.section for c in kb.store.chunks(after.id)}
     assert "About the CoP > Nature, Purpose and Scope" in sections
     assert "About the CoP > Nature and Purpose" not in sections  # old chunks replaced, not duplicated
+
+
+def test_files_are_read_again_when_the_readers_change(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest import pipeline
+
+    assert kb.ingest([WOCAT]).count("ingested") == len(list(WOCAT.iterdir()))
+    monkeypatch.setattr(pipeline, "READERS_VERSION", pipeline.READERS_VERSION + 1)
+    again = kb.ingest([WOCAT])  # what an older reader made of the files is replaced
+    assert again.count("ingested") == len(list(WOCAT.iterdir())) and again.count("unchanged") == 0
+    assert kb.ingest([WOCAT]).count("unchanged") == len(list(WOCAT.iterdir()))
 
 
 def test_prune_removes_documents_whose_files_are_gone(kb: KnowledgeBase, tmp_path: Path) -> None:

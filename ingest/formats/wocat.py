@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -29,6 +30,48 @@ LAND_USE = {
     "waterways": "wetland",
 }
 AGROCLIMATIC = {"arid": "arid", "semiarid": "semi-arid", "subhumid": "sub-humid", "humid": "humid"}
+# The questionnaire answers WOCAT users filter by, one controlled vocabulary per field for both record formats:
+# facet -> (qcat v2 key, current API key, {id: other slugs that mean it}). An answer matches an id when its slug is
+# the id's (or one of the other slugs) or starts with it followed by more words, as WOCAT's v2 labels do ("flat
+# (0-2%)", "communal/ village"); an answer that matches none is kept as its own slug, never dropped or guessed.
+WOCAT_FIELDS: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
+    "degradation": ("tech_degradation", "degradation", {
+        "erosion_water": (), "erosion_wind": (), "chemical": (), "physical": (), "biological": (), "water": (),
+        "other": (),
+    }),
+    "purpose": ("tech_main_purpose", "main_purpose", {
+        "production": ("improve_production",), "degradation": ("reduce_prevent_restore",),
+        "ecosystem": ("conserve_ecosystem",), "watershed": ("protect_a_watershed",),
+        "biodiversity": ("preserve_improve_biodiversity",), "disasters": ("reduce_risk_of_disasters",),
+        "adaptation": ("adapt_to_climate_change", "adaption"), "mitigation": ("mitigate_climate_change",),
+        "economic": ("create_beneficial_economic",), "social": ("create_beneficial_social",),
+    }),
+    "degradation_goal": ("tech_prevention", "prevention", {
+        "prevent": (), "reduce": (), "restore": ("rehabilitate",), "adapt": (), "not_applicable": (),
+    }),
+    "rainfall": ("tech_rainfall", "rainfall", dict.fromkeys(
+        ("<250", "251-500", "501-750", "751-1000", "1001-1500", "1501-2000", "2001-3000", "3001-4000", ">4000"), ()
+    )),
+    "slope": ("tech_slopes", "slopes", dict.fromkeys(
+        ("flat", "gentle", "moderate", "rolling", "hilly", "steep", "very_steep"), ()
+    )),
+    # the current API names an altitude class by its lower bound rounded down ("100_500" is WOCAT's 101-500 m)
+    "altitude": ("tech_altitudinalzone", "altitudinalzone", {
+        "0-100": (), "101-500": ("100_500",), "501-1000": ("500_1000",), "1001-1500": ("1000_1500",),
+        "1501-2000": ("1500_2000",), "2001-2500": ("2000_2500",), "2501-3000": ("2500_3000",),
+        "3001-4000": ("3000_4000",), ">4000": (),
+    }),
+    "land_ownership": ("tech_ownership", "ownership", dict.fromkeys(
+        ("state", "company", "communal", "group", "individual_not_titled", "individual_titled"), ()
+    )),
+    "land_rights": ("tech_landuserights", "landuserights", dict.fromkeys(
+        ("open_access", "communal", "leased", "individual"), ()
+    )),
+    "market": ("tech_market_orientation", "market_orientation", dict.fromkeys(
+        ("subsistence", "mixed", "commercial"), ()
+    )),
+}  # fmt: skip
+CALCULATION_BASE = {"area": "per Technology area", "unit": "per Technology unit"}
 
 
 def parse_json(data: bytes, path: Path) -> list[ParsedDocument]:
@@ -117,11 +160,14 @@ def _plain(values: Any) -> list[Any]:
 
 def _from_v2_detail(tree: dict[str, Any], path: Path) -> ParsedDocument:
     fields: dict[str, list[Any]] = {}
+    inputs: dict[str, list[list[Any]]] = {}  # each group of a cost table's column, raw so that rows stay aligned
     som_comment = ""
     for key, value, siblings in _leaves(tree):
         plain = _plain(value)
         if key not in fields:
             fields[key] = plain
+        if re.fullmatch(r"tech_input_(est|maint)_(quantity|costs)", key) and isinstance(value, list):
+            inputs.setdefault(key, []).append([i.get("value") for i in value if isinstance(i, dict)])
         if key == "tech_impacts_soilorganicmatter" and plain:
             specify = siblings.get("tech_impacts_specify", {}).get("value")
             som_comment = next((str(v) for v in _plain(specify)), "")
@@ -159,6 +205,7 @@ def _from_v2_detail(tree: dict[str, Any], path: Path) -> ParsedDocument:
         "name_local": (fields.get("name_local") or [None])[0],
         "coordinates": points(fields.get("location_map")),
         "titles": {"en": name},
+        **_v2_wocat_fields(fields, inputs),
     }
     doc = _wocat_doc(code, name, units, meta)
     doc.languages = ["en"]
@@ -211,6 +258,7 @@ def _from_current(record: dict[str, Any]) -> ParsedDocument:
         "titles": names,
         "primary_language": primary,
         "coordinates": points(version.get("location_geometry")),
+        **_current_wocat_fields(version, primary),
     }
     title = names.get(primary) or next(iter(names.values()))
     doc = _wocat_doc(f"technologies_{record_id}", title.strip(), units, meta)
@@ -219,7 +267,146 @@ def _from_current(record: dict[str, Any]) -> ParsedDocument:
     return doc
 
 
+# --- WOCAT's own fields and costs -------------------------------------------------------
+
+
+def _v2_wocat_fields(fields: dict[str, list[Any]], inputs: dict[str, list[list[Any]]]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for facet, (key, _, _) in WOCAT_FIELDS.items():
+        # qcat codes its choices "<question>_<answer>" ("degradation_erosion_water")
+        answers = [a["code"].removeprefix("degradation_") if isinstance(a, dict) else a for a in fields.get(key, [])]
+        if ids := controlled(facet, answers):
+            meta[facet] = ids
+    if (rainfall := _num(_first(fields, "tech_rainfall_annual"))) is not None:
+        meta["rainfall_mm"] = rainfall
+    currency = "USD" if fields.get("tech_input_dollar") else _clean(_first(fields, "tech_input_national_currency"))
+    rate = _num(_first(fields, "tech_input_exchange_rate"))
+    costs: dict[str, Any] = {}
+    for phase, part in (("establishment", "est"), ("maintenance", "maint")):
+        total = _first(fields, f"tech_input_{part}_total_costs") or _first(
+            fields, f"tech_input_{part}_total_estimation"
+        )
+        quantities = inputs.get(f"tech_input_{part}_quantity", [])
+        per_unit = inputs.get(f"tech_input_{part}_costs", [])
+        items = [row for q, c in zip(quantities, per_unit, strict=False) for row in zip(q, c, strict=False)]
+        if cost := _cost(total, items, currency, rate):
+            costs[phase] = cost
+    basis = ", ".join(
+        text
+        for key in (
+            "tech_cost_calculation_base",
+            "tech_perarea_size",
+            "tech_input_perunit_volume",
+            "tech_input_perunit_unit",
+        )
+        if (text := _clean(_first(fields, key)))
+    )
+    if costs:
+        meta["costs"] = {**costs, **({"basis": basis} if basis else {})}
+    return meta
+
+
+def _current_wocat_fields(version: dict[str, Any], lang: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for facet, (_, key, _) in WOCAT_FIELDS.items():
+        answers = version.get(key)
+        if isinstance(answers, dict):  # degradation: {value: [...], <type>: [subtypes]}
+            answers = answers.get("value")
+        if ids := controlled(facet, answers if isinstance(answers, list) else [answers]):
+            meta[facet] = ids
+    if (rainfall := _num(version.get("rainfall_annual"))) is not None:
+        meta["rainfall_mm"] = rainfall
+    money = version.get("cost_calculation_currency") or {}
+    base = str(money.get("currency_base") or "").lower()
+    currency = "USD" if base == "usd" else _in_lang(money.get("currency_other"), lang)
+    rate = _num(money.get("exchange_rate"))
+    costs: dict[str, Any] = {}
+    for phase in ("establishment", "maintenance"):
+        breakdown = version.get(f"{phase}_cost_breakdown") or {}
+        rows = [
+            row for group in breakdown.values() if isinstance(group, list) for row in group if isinstance(row, dict)
+        ]
+        items = [(row.get("quantity"), row.get("cost_per_unit")) for row in rows]
+        if cost := _cost(version.get(f"{phase}_total_estimation"), items, currency, rate):
+            costs[phase] = cost
+    calc = version.get("cost_calculation") or {}
+    how = calc.get("calculation_base")
+    details = {"area": ("size_and_area_unit",), "unit": ("unit", "volume")}.get(
+        how, ("size_and_area_unit", "unit", "volume")
+    )
+    texts = [CALCULATION_BASE.get(how, _clean(how)), *(_in_lang(calc.get(k), lang) for k in details)]
+    if costs:
+        basis = ", ".join(t for t in texts if t)
+        meta["costs"] = {**costs, **({"basis": basis} if basis else {})}
+    return meta
+
+
+def _cost(total: Any, items: Any, currency: str | None, rate: float | None) -> dict[str, Any] | None:
+    """The record's total, else the sum of its inputs' quantity x cost per unit (how WOCAT totals them)."""
+    amount, how = _num(total), "total given"
+    if amount is None:
+        products = [q * c for q, c in ((_num(q), _num(c)) for q, c in items) if q is not None and c is not None]
+        if not products:
+            return None
+        amount, how = round(sum(products), 2), "sum of listed inputs"
+    usd = amount if currency == "USD" else amount / rate if rate else None
+    return {"amount": amount, "currency": currency, "usd": None if usd is None else round(usd, 2), "how": how}
+
+
+def controlled(facet: str, answers: Any) -> list[str]:
+    """A WOCAT field's answers as ids of its controlled vocabulary (see WOCAT_FIELDS); unknown ones as slugs."""
+    out: list[str] = []
+    for answer in answers or []:
+        if not (slug := _slug(answer)):
+            continue
+        found = next((i for alias, i in _ALIASES[facet] if slug == alias or slug.startswith(alias + "_")), slug)
+        if found not in out:
+            out.append(found)
+    return out
+
+
+def _slug(value: Any) -> str:
+    text = str(value) if value is not None else ""
+    if "â€" in text or "Ã" in text:  # UTF-8 read as cp1252 in qcat's export ("â€“" for "–")
+        with contextlib.suppress(UnicodeError):
+            text = text.encode("cp1252").decode("utf-8")
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text).replace("<", " less ").replace(">", " more ")
+    return re.sub(r"[\W_]+", "_", text.lower()).strip("_")
+
+
+# longest first, so that "very_steep" is tried before "steep"
+_ALIASES = {
+    facet: sorted(((_slug(a), i) for i, more in vocab.items() for a in (i, *more)), key=lambda p: -len(p[0]))
+    for facet, (_, _, vocab) in WOCAT_FIELDS.items()
+}
+
+
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _first(fields: dict[str, list[Any]], key: str) -> Any:
+    return (fields.get(key) or [None])[0]
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _clean(value: Any) -> str | None:
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text or None
+
+
+def _in_lang(texts: Any, lang: str) -> str | None:
+    """A {lang: text} field's text in the record's language, else in any."""
+    if not isinstance(texts, dict):
+        return _clean(texts)
+    return next((t for t in map(_clean, [texts.get(lang), *texts.values()]) if t), None)
 
 
 def _flat(values: list[Any]) -> list[str]:

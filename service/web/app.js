@@ -20,9 +20,13 @@ const I18N = {
     thinking: "Looking for sources…", page: "p.", source_in: "source in", your_zone: "Your zone",
     your_soil: "Your soil", undecided: "undecided:", give: "give", not_recommended: "Not recommended here",
     facet: { doc_type: "Document type", language: "Language", country: "Country", climate_zone: "Climate zone",
-      soil_class: "Soil class", land_use: "Land use", category: "Practice category", practice: "Practice", year: "Year" },
+      soil_class: "Soil class", land_use: "Land use", category: "Practice category", practice: "Practice", year: "Year",
+      degradation: "Degradation type", purpose: "Main purpose", degradation_goal: "Prevent, reduce or restore",
+      rainfall: "Annual rainfall", slope: "Slope", altitude: "Altitude", land_ownership: "Land ownership",
+      land_rights: "Land-use rights", market: "Market orientation", establishment_cost: "Establishment cost",
+      maintenance_cost: "Maintenance cost" },
     langs: { en: "English", fr: "French", es: "Spanish" }, evidence: "items", rules: "How it was decided",
-    open: "Open", error: "Something went wrong:",
+    open: "Open", error: "Something went wrong:", download_csv: "Download CSV",
     match: { documented: "documented for your climate zone and soil", same_zone: "documented for your climate zone",
       same_soil: "documented for your soil class", same_temperature: "documented in a zone of the same temperature group",
       same_moisture: "documented in a zone of the same moisture regime" },
@@ -47,9 +51,12 @@ const I18N = {
     your_soil: "Votre sol", undecided: "indécis :", give: "indiquez", not_recommended: "Déconseillé ici",
     facet: { doc_type: "Type de document", language: "Langue", country: "Pays", climate_zone: "Zone climatique",
       soil_class: "Classe de sol", land_use: "Usage des terres", category: "Catégorie de pratique",
-      practice: "Pratique", year: "Année" },
+      practice: "Pratique", year: "Année", degradation: "Type de dégradation", purpose: "Objectif principal",
+      degradation_goal: "Prévenir, réduire ou restaurer", rainfall: "Pluviométrie annuelle", slope: "Pente",
+      altitude: "Altitude", land_ownership: "Propriété foncière", land_rights: "Droits d'usage des terres",
+      market: "Orientation marchande", establishment_cost: "Coût de mise en place", maintenance_cost: "Coût d'entretien" },
     langs: { en: "anglais", fr: "français", es: "espagnol" }, evidence: "éléments", rules: "Comment c'est décidé",
-    open: "Ouvrir", error: "Un problème est survenu :",
+    open: "Ouvrir", error: "Un problème est survenu :", download_csv: "Télécharger en CSV",
     match: { documented: "documentée pour votre zone climatique et votre sol", same_zone: "documentée pour votre zone climatique",
       same_soil: "documentée pour votre classe de sol", same_temperature: "documentée dans une zone du même groupe de température",
       same_moisture: "documentée dans une zone du même régime hydrique" },
@@ -73,9 +80,12 @@ const I18N = {
     undecided: "sin decidir:", give: "indique", not_recommended: "No recomendado aquí",
     facet: { doc_type: "Tipo de documento", language: "Idioma", country: "País", climate_zone: "Zona climática",
       soil_class: "Clase de suelo", land_use: "Uso de la tierra", category: "Categoría de práctica",
-      practice: "Práctica", year: "Año" },
+      practice: "Práctica", year: "Año", degradation: "Tipo de degradación", purpose: "Propósito principal",
+      degradation_goal: "Prevenir, reducir o restaurar", rainfall: "Lluvia anual", slope: "Pendiente",
+      altitude: "Altitud", land_ownership: "Propiedad de la tierra", land_rights: "Derechos de uso de la tierra",
+      market: "Orientación al mercado", establishment_cost: "Costo de establecimiento", maintenance_cost: "Costo de mantenimiento" },
     langs: { en: "inglés", fr: "francés", es: "español" }, evidence: "elementos", rules: "Cómo se decidió",
-    open: "Abrir", error: "Algo salió mal:",
+    open: "Abrir", error: "Algo salió mal:", download_csv: "Descargar CSV",
     match: { documented: "documentada para su zona climática y su suelo", same_zone: "documentada para su zona climática",
       same_soil: "documentada para su clase de suelo", same_temperature: "documentada en una zona del mismo grupo de temperatura",
       same_moisture: "documentada en una zona del mismo régimen de humedad" },
@@ -129,6 +139,56 @@ function zoneName(id) {
 
 function facetLabel(name, value) {
   if (["climate_zone", "soil_class"].includes(name)) return zoneName(value);
+  // WOCAT's own fields (ingest/formats/wocat.py): classes with their units, answers as [en, fr, es]
+  const units = { rainfall: "mm", altitude: { fr: "m", es: "m s. n. m." }[state.lang] || "m a.s.l.",
+    establishment_cost: "USD", maintenance_cost: "USD" };
+  if (units[name]) {
+    const range = value.replace(/\d+/g, (n) => Number(n).toLocaleString(state.lang)).replace("-", "–").replace(/^([<>])/, "$1 ");
+    return `${range} ${units[name]}`;
+  }
+  const wocat = {
+    erosion_water: ["Soil erosion by water", "Érosion hydrique", "Erosión hídrica"],
+    erosion_wind: ["Soil erosion by wind", "Érosion éolienne", "Erosión eólica"],
+    chemical: ["Chemical soil deterioration", "Dégradation chimique du sol", "Deterioro químico del suelo"],
+    physical: ["Physical soil deterioration", "Dégradation physique du sol", "Deterioro físico del suelo"],
+    biological: ["Biological degradation", "Dégradation biologique", "Degradación biológica"],
+    water: ["Water degradation", "Dégradation de l'eau", "Degradación del agua"],
+    other: ["Other", "Autre", "Otro"],
+    production: ["Improve production", "Améliorer la production", "Mejorar la producción"],
+    degradation: ["Reduce, prevent, restore land degradation", "Réduire, prévenir, restaurer la dégradation des terres",
+      "Reducir, prevenir, restaurar la degradación de la tierra"],
+    ecosystem: ["Conserve the ecosystem", "Conserver l'écosystème", "Conservar el ecosistema"],
+    watershed: ["Protect a watershed / downstream areas", "Protéger un bassin versant / l'aval", "Proteger una cuenca / aguas abajo"],
+    biodiversity: ["Preserve / improve biodiversity", "Préserver / améliorer la biodiversité", "Preservar / mejorar la biodiversidad"],
+    disasters: ["Reduce the risk of disasters", "Réduire le risque de catastrophes", "Reducir el riesgo de desastres"],
+    adaptation: ["Adapt to climate change", "S'adapter au changement climatique", "Adaptarse al cambio climático"],
+    mitigation: ["Mitigate climate change", "Atténuer le changement climatique", "Mitigar el cambio climático"],
+    economic: ["Beneficial economic impact", "Impact économique favorable", "Impacto económico favorable"],
+    social: ["Beneficial social impact", "Impact social favorable", "Impacto social favorable"],
+    prevent: ["Prevent land degradation", "Prévenir la dégradation", "Prevenir la degradación"],
+    reduce: ["Reduce land degradation", "Réduire la dégradation", "Reducir la degradación"],
+    restore: ["Restore severely degraded land", "Restaurer des terres très dégradées", "Restaurar tierras muy degradadas"],
+    adapt: ["Adapt to land degradation", "S'adapter à la dégradation", "Adaptarse a la degradación"],
+    not_applicable: ["Not applicable", "Sans objet", "No aplica"],
+    flat: ["Flat (0–2%)", "Plat (0–2 %)", "Plana (0–2 %)"], gentle: ["Gentle (3–5%)", "Douce (3–5 %)", "Suave (3–5 %)"],
+    moderate: ["Moderate (6–10%)", "Modérée (6–10 %)", "Moderada (6–10 %)"],
+    rolling: ["Rolling (11–15%)", "Ondulée (11–15 %)", "Ondulada (11–15 %)"],
+    hilly: ["Hilly (16–30%)", "Vallonnée (16–30 %)", "Accidentada (16–30 %)"],
+    steep: ["Steep (31–60%)", "Raide (31–60 %)", "Empinada (31–60 %)"],
+    very_steep: ["Very steep (>60%)", "Très raide (>60 %)", "Muy empinada (>60 %)"],
+    state: ["State", "État", "Estatal"], company: ["Company", "Entreprise", "Empresa"],
+    communal: ["Communal", "Communal", "Comunal"], group: ["Group", "Groupe", "Grupo"],
+    individual_not_titled: ["Individual, not titled", "Individuelle, sans titre", "Individual, sin título"],
+    individual_titled: ["Individual, titled", "Individuelle, titrée", "Individual, con título"],
+    open_access: ["Open access", "Accès libre", "Acceso abierto"], leased: ["Leased", "En location", "Arrendada"],
+    individual: ["Individual", "Individuel", "Individual"],
+    subsistence: ["Subsistence (self-supply)", "Subsistance (autoconsommation)", "Subsistencia (autoconsumo)"],
+    mixed: ["Mixed (subsistence / commercial)", "Mixte (subsistance / commercial)", "Mixta (subsistencia / comercial)"],
+    commercial: ["Commercial / market", "Commercial / marché", "Comercial / mercado"],
+    sum_of_listed_inputs: ["sum of the listed inputs", "somme des intrants listés", "suma de los insumos listados"],
+  };
+  const fields = ["degradation", "purpose", "degradation_goal", "slope", "land_ownership", "land_rights", "market", "costs"];
+  if (fields.includes(name) && wocat[value]) return wocat[value][Math.max(["en", "fr", "es"].indexOf(state.lang), 0)];
   try {
     if (name === "country") return new Intl.DisplayNames([state.lang], { type: "region" }).of(value.toUpperCase());
     if (name === "language") return new Intl.DisplayNames([state.lang], { type: "language" }).of(value);
@@ -180,6 +240,9 @@ async function runSearch() {
   try {
     const data = await api(`/api/search?${searchParams(q, extra)}`);
     $("#search-status").textContent = data.results.length ? t("results")(data.results.length, data.total) : t("none");
+    const csv = $("#download-csv");  // the same search as a table, up to 50 rows
+    csv.href = `/api/search?${searchParams(q, { ...extra, k: "50", format: "csv" })}`;
+    csv.hidden = !data.results.length;
     const box = $("#results");
     box.replaceChildren();
     if (data.groups) {
@@ -190,6 +253,7 @@ async function runSearch() {
     } else box.append(...data.results.map(hitCard));
     renderFacets(data.facets);
   } catch (err) {
+    $("#download-csv").hidden = true;
     $("#search-status").textContent = `${t("error")} ${err.message}`;
   }
 }
@@ -274,7 +338,27 @@ async function openDocument(docId, page, quote) {
     } else node.append(el("p", {}, text));
     return node;
   });
-  $("#viewer-body").replaceChildren(...parts);
+  // a WOCAT record: its questionnaire answers and costs before its text
+  const meta = doc.metadata || {};
+  const facts = [];
+  const number = (n) => n.toLocaleString(state.lang, { maximumFractionDigits: 2 });
+  for (const name of meta.format === "wocat" ? ["degradation", "purpose", "degradation_goal", "rainfall", "slope",
+    "altitude", "land_ownership", "land_rights", "market"] : []) {
+    const values = [(meta[name] || []).map((v) => facetLabel(name, v)).join("; ")];
+    if (name === "rainfall" && typeof meta.rainfall_mm === "number") values.push(`(${number(meta.rainfall_mm)} mm)`);
+    const text = values.filter(Boolean).join(" ");
+    if (text) facts.push(el("li", {}, el("strong", {}, `${t("facet")[name]}: `), text));
+  }
+  for (const phase of meta.format === "wocat" && meta.costs ? ["establishment", "maintenance"] : []) {
+    const cost = meta.costs[phase];
+    if (!cost) continue;
+    const text = [`${number(cost.amount)} ${cost.currency || ""}`.trim(),
+      cost.currency !== "USD" && typeof cost.usd === "number" ? `(≈ ${number(cost.usd)} USD)` : null,
+      meta.costs.basis ? `(${meta.costs.basis})` : null,
+      cost.how === "sum of listed inputs" ? `— ${facetLabel("costs", "sum_of_listed_inputs")}` : null];
+    facts.push(el("li", {}, el("strong", {}, `${t("facet")[`${phase}_cost`]}: `), text.filter(Boolean).join(" ")));
+  }
+  $("#viewer-body").replaceChildren(...(facts.length ? [el("ul", { class: "wocat-facts" }, facts)] : []), ...parts);
   if (!$("#viewer").open) $("#viewer").showModal();
   const target = $("#viewer-body mark.quote") || (page && $(`#viewer-body [data-page="${page}"]`));
   if (target) target.scrollIntoView({ block: "center" });
