@@ -108,14 +108,51 @@ class Range(BaseModel):
         return self
 
 
+class Figure(BaseModel):
+    """A published number: a range of outcomes (`low`-`high`: what sites or studies found), a `mean` with its
+    uncertainty (`se`, `sd` or the 95 % confidence interval `ci95`: how sure the mean is), or both."""
+
+    model_config = ConfigDict(extra="forbid")
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    se: float | None = Field(None, gt=0, description="standard error of the mean")
+    sd: float | None = Field(None, gt=0, description="standard deviation across sites or studies")
+    ci95: Range | None = Field(None, description="95 % confidence interval of the mean")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Figure:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("a range needs both low and high")
+        if self.low is not None and self.high is not None:
+            if self.low > self.high:
+                raise ValueError(f"low {self.low} is greater than high {self.high}")
+            if self.low == self.high:
+                raise ValueError(f"low and high are both {self.low}: give a single value as mean")
+        elif self.mean is None:
+            raise ValueError("give a mean, a range (low and high), or both")
+        uncertainties = [n for n in ("se", "sd", "ci95") if getattr(self, n) is not None]
+        if len(uncertainties) > 1:
+            raise ValueError(f"give one uncertainty of the mean, not {' and '.join(uncertainties)}")
+        if uncertainties and self.mean is None:
+            raise ValueError(f"{uncertainties[0]} is the uncertainty of a mean: give the mean too")
+        if self.ci95 is not None and self.mean is not None and not self.ci95.low <= self.mean <= self.ci95.high:
+            raise ValueError(f"mean {self.mean} lies outside its ci95")
+        return self
+
+
+UNCERTAINTY_TEXT = re.compile(r"±|\+/-|\bSE\b|\bSD\b|standard (error|deviation)|confidence interval|\bCI\b", re.I)
+
+
 class SocEffect(BaseModel):
     """One published soil-organic-carbon figure for the practice."""
 
     model_config = ConfigDict(extra="forbid")
-    rate_t_c_ha_yr: Range | None = None
-    relative_change_pct: Range | None = None
+    rate_t_c_ha_yr: Figure | None = None
+    relative_change_pct: Figure | None = None
     depth_cm: float | None = None
     duration_years: float | None = None
+    case_study: bool = Field(False, description="one farm or one site, not a synthesis: a rate to read with care")
     context: str = ""
     reference: str
 
@@ -123,7 +160,32 @@ class SocEffect(BaseModel):
     def _has_figure(self) -> SocEffect:
         if self.rate_t_c_ha_yr is None and self.relative_change_pct is None:
             raise ValueError("give rate_t_c_ha_yr or relative_change_pct")
+        figures = [f for f in (self.rate_t_c_ha_yr, self.relative_change_pct) if f is not None]
+        if UNCERTAINTY_TEXT.search(self.context) and any(f.mean is None for f in figures):
+            raise ValueError(
+                "the context reports a mean with its uncertainty: store it as mean with se, sd or ci95, "
+                "not as a range (low/high reads as the outcomes farmers can expect)"
+            )
         return self
+
+
+class Quantity(BaseModel):
+    """An amount a farmer needs to know to do the practice (an input, a spacing, labour), from a publication."""
+
+    model_config = ConfigDict(extra="forbid")
+    what: str = Field(min_length=3)
+    amount: Figure
+    unit: str = Field(min_length=1, description="e.g. kg/ha, t/ha, trees/ha, m, person-days/ha")
+    when: str = ""
+    reference: str
+
+
+class Cost(Quantity):
+    """A published cost, with its currency, the year of its prices and the country it was found in."""
+
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
+    year: int = Field(ge=1950, le=2030)
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2 code")
 
 
 class Unsuited(BaseModel):
@@ -192,6 +254,10 @@ class PracticeSheet(BaseModel):
     wocat_agroclimatic_zones: list[str] = Field(min_length=1)
     example_countries: list[str] = Field(min_length=1)
     soc_effect: list[SocEffect] = Field(default_factory=list)
+    inputs: list[Quantity] = Field(default_factory=list)
+    labour: list[Quantity] = Field(default_factory=list)
+    costs: list[Cost] = Field(default_factory=list)
+    safety: list[str] = Field(default_factory=list)
     co_benefits: list[str] = Field(default_factory=list)
     trade_offs: list[str] = Field(default_factory=list)
     barriers: list[str] = Field(default_factory=list)
@@ -219,10 +285,14 @@ class PracticeSheet(BaseModel):
         keys = {r.key for r in self.references}
         if len(keys) != len(self.references):
             raise ValueError("reference keys must be unique")
-        missing = [e.reference for e in self.soc_effect if e.reference not in keys]
-        if missing:
-            raise ValueError(f"soc_effect cites unknown reference key: {', '.join(missing)}")
+        for name in ("soc_effect", "inputs", "labour", "costs"):
+            missing = [e.reference for e in getattr(self, name) if e.reference not in keys]
+            if missing:
+                raise ValueError(f"{name} cites unknown reference key: {', '.join(missing)}")
         return self
+
+
+QUANTITIES = ("inputs", "labour", "costs")
 
 
 def format_validation_error(exc: ValidationError) -> str:
@@ -306,9 +376,10 @@ def validate_dir(folder: Path) -> list[str]:
                     problems.append(f"{pid}.{lang}: {name} differs from the English sheet")
             if [r.key for r in sheet.references] != [r.key for r in en.references]:
                 problems.append(f"{pid}.{lang}: references differ from the English sheet")
-            en_fx = [e.model_dump(exclude={"context"}) for e in en.soc_effect]
-            if [e.model_dump(exclude={"context"}) for e in sheet.soc_effect] != en_fx:
-                problems.append(f"{pid}.{lang}: soc_effect figures differ from the English sheet")
+            for name, words in (("soc_effect", {"context"}), *((n, {"what", "when"}) for n in QUANTITIES)):
+                figures = [e.model_dump(exclude=words) for e in getattr(sheet, name)]
+                if figures != [e.model_dump(exclude=words) for e in getattr(en, name)]:
+                    problems.append(f"{pid}.{lang}: {name} figures differ from the English sheet")
     return problems
 
 

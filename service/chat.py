@@ -90,6 +90,23 @@ RATE_UNIT = {
 DEPTH = {"en": "{} cm deep", "fr": "sur {} cm", "es": "en {} cm"}
 YEARS = {"en": "{} years", "fr": "{} ans", "es": "{} años"}
 NOT_FOR = {"en": "Not recommended in {}", "fr": "Déconseillé en {}", "es": "No recomendado en {}"}
+UNCERTAINTY = {  # how a mean's uncertainty reads: "0.32 ± 0.08 (standard error)"
+    "se": {"en": "standard error", "fr": "erreur type", "es": "error estándar"},
+    "sd": {"en": "standard deviation", "fr": "écart type", "es": "desviación estándar"},
+    "ci95": {
+        "en": "95% confidence interval",
+        "fr": "intervalle de confiance à 95 %",
+        "es": "intervalo de confianza del 95 %",
+    },
+}
+RANGE_OF = {"en": "results from {} to {}", "fr": "résultats de {} à {}", "es": "resultados de {} a {}"}
+CASE_STUDY = {"en": "one farm or site", "fr": "une seule exploitation ou un seul site", "es": "una sola finca o sitio"}
+HOW_TO = {  # a sheet's structured how-to fields, as the sentences of an answer
+    "inputs": {"en": "How to do it", "fr": "Comment faire", "es": "Cómo hacerlo"},
+    "labour": {"en": "Labour", "fr": "Travail", "es": "Mano de obra"},
+    "costs": {"en": "Cost", "fr": "Coût", "es": "Costo"},
+    "safety": {"en": "Safety", "fr": "Sécurité", "es": "Seguridad"},
+}
 
 
 @dataclass(slots=True)
@@ -465,24 +482,41 @@ def _with_acronyms(text: str, acronyms: dict[str, str]) -> str:
 
 
 def sheet_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]:
-    """A practice sheet's figures and limits as sentences in its language, each with the publication it cites."""
+    """A practice sheet's figures, limits and how-to quantities as sentences in its language, each with the
+    publication it cites."""
     meta = doc.metadata
     references = {r["key"]: r for r in meta.get("references") or []}
+
+    def cited(text: str, key: str | None) -> tuple[str, str | None]:
+        reference = references.get(key or "", {})
+        short = short_reference(reference.get("citation", ""))
+        return text.rstrip(". ") + (f" ({short})." if short else "."), _reference_line(reference)
+
     out: list[tuple[str, str | None]] = []
     for effect in meta.get("soc_effect") or []:
         parts = []
         if rate := effect.get("rate_t_c_ha_yr"):
-            parts.append(f"{_range(rate, lang)} {RATE_UNIT[lang]}")
+            parts.append(figure_text(rate, lang, RATE_UNIT[lang]))
         if change := effect.get("relative_change_pct"):
-            parts.append(f"{_range(change, lang)} %")
+            parts.append(figure_text(change, lang, "%"))
         where = [DEPTH[lang].format(_number(effect["depth_cm"], lang))] if effect.get("depth_cm") else []
         where += [YEARS[lang].format(_number(effect["duration_years"], lang))] if effect.get("duration_years") else []
-        reference = references.get(effect.get("reference", ""), {})
-        short = short_reference(reference.get("citation", ""))
+        where += [CASE_STUDY[lang]] if effect.get("case_study") else []
         text = f"{doc.title} — {SOIL_CARBON[lang]}: {', '.join(parts)}" + (f" ({', '.join(where)})" if where else "")
         context = (effect.get("context") or "").rstrip(". ")
-        text += (f". {context}" if context else "") + (f" ({short})." if short else ".")
-        out.append((text, _reference_line(reference)))
+        out.append(cited(text + (f". {context}" if context else ""), effect.get("reference")))
+    for name in ("inputs", "labour", "costs"):
+        for item in meta.get(name) or []:
+            amount = figure_text(item["amount"], lang, item.get("unit", ""))
+            extra = [item["when"]] if item.get("when") else []
+            if name == "costs":
+                extra.append(f"{item.get('country', '')} {item.get('year', '')}".strip())
+            text = f"{doc.title} — {HOW_TO[name][lang]}: {item['what']}: {amount}" + (
+                f" ({', '.join(extra)})" if extra else ""
+            )
+            out.append(cited(text, item.get("reference")))
+    for text in meta.get("safety") or []:
+        out.append((f"{doc.title} — {HOW_TO['safety'][lang]}: {text.rstrip('. ')}.", None))
     for entry in meta.get("unsuited") or []:
         zone = entry.get("climate_zone") or entry.get("soil_class") or ""
         name = zones().names(zone).get(lang) or zone.replace("_", " ")
@@ -495,11 +529,24 @@ def _number(x: float, lang: str) -> str:
     return text.replace(".", ",") if lang in ("fr", "es") else text
 
 
-def _range(r: dict[str, float], lang: str) -> str:
-    low, high = r.get("low"), r.get("high")
-    if low is None or high is None or low == high:
-        return _number(low if low is not None else high or 0.0, lang)
-    return f"{_number(low, lang)}–{_number(high, lang)}"
+def figure_text(figure: dict, lang: str, unit: str = "") -> str:
+    """'0.32 ± 0.08 t C/ha/yr (standard error)', '0.24–0.40 t C/ha/yr', '0.3 t C/ha/yr (95% confidence interval
+    0.1–0.5; results from -0.1 to 1)': a mean with its uncertainty, and a range of outcomes, never confused."""
+    unit = f" {unit}" if unit else ""
+    low, high, mean = figure.get("low"), figure.get("high"), figure.get("mean")
+    if mean is None:
+        return f"{_number(low, lang)}–{_number(high, lang)}{unit}"
+    notes = []
+    text = _number(mean, lang)
+    if figure.get("se") or figure.get("sd"):
+        kind = "se" if figure.get("se") else "sd"
+        text += f" ± {_number(figure[kind], lang)}"
+        notes.append(UNCERTAINTY[kind][lang])
+    elif ci := figure.get("ci95"):
+        notes.append(f"{UNCERTAINTY['ci95'][lang]} {_number(ci['low'], lang)}–{_number(ci['high'], lang)}")
+    if low is not None and high is not None:
+        notes.append(RANGE_OF[lang].format(_number(low, lang), _number(high, lang)))
+    return text + unit + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def short_reference(citation: str) -> str:

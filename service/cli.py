@@ -444,14 +444,26 @@ def _publish(section: str, report: list[str], results: dict, as_json: bool, writ
 
 
 @corpus_app.command("validate")
-def corpus_validate(folder: Annotated[Path, typer.Argument()] = Path("corpus/practices")) -> None:
-    """Validate every practice sheet (schema, languages, sections, references)."""
+def corpus_validate(
+    folder: Annotated[Path, typer.Argument()] = Path("corpus/practices"),
+    glossary: Annotated[Path, typer.Option(help="The glossary whose AGROVOC codes to check.")] = Path(
+        "corpus/glossary/glossary.csv"
+    ),
+    agrovoc: Annotated[
+        Path | None, typer.Option(help="AGROVOC labels (CSV: code, label_en, alt_en, ...) to check the codes against.")
+    ] = None,
+) -> None:
+    """Validate every practice sheet (schema, figures, languages, sections, references) and, given AGROVOC's
+    labels, that each glossary code names its concept."""
+    from ingest.glossary import agrovoc_problems, load_glossary
     from ingest.practice import validate_dir
 
     problems = validate_dir(folder)
+    if agrovoc is not None:
+        problems += [f"{glossary.name}: {p}" for p in agrovoc_problems(load_glossary(glossary), agrovoc)]
     for problem in problems:
         typer.echo(problem, err=True)
-    typer.echo(f"{len(problems)} problem(s) in {folder}")
+    typer.echo(f"{len(problems)} problem(s) in {folder}" + (f" and {glossary}" if agrovoc else ""))
     if problems:
         raise typer.Exit(1)
 

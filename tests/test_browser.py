@@ -52,7 +52,7 @@ def test_search_and_facets(page: Page) -> None:
     page.screenshot(path=str(SHOTS / "1-search.png"), full_page=True)
     link = page.locator("#download-csv")  # the same filtered search, as a table
     expect(link).to_be_visible()
-    response = page.request.get(link.get_attribute("href"))
+    response = page.request.get(link.evaluate("a => a.href"))  # the absolute address
     assert response.headers["content-type"].startswith("text/csv")
     lines = response.text().lstrip("\ufeff").splitlines()
     assert lines[0].startswith("rank,title,doc_type") and len(lines) > 1
@@ -70,6 +70,9 @@ def test_french_interface_and_sheet(page: Page) -> None:
     viewer = page.locator("#viewer")
     expect(viewer).to_be_visible()
     expect(page.locator("#viewer-body h4").first).to_be_visible()  # the sheet's sections, rendered
+    figures = page.locator("#viewer-body .figures")  # its published figures and quantities, each cited
+    expect(figures).to_contain_text("0,331 t C/ha/an")
+    expect(figures).to_contain_text("Bolinder, M.A.")
     page.screenshot(path=str(SHOTS / "2-sheet-fr.png"))
     page.locator("#viewer-langs button", has_text="ES").click()
     expect(page.locator("#viewer-title")).to_contain_text("Cultivos de cobertura")

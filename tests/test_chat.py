@@ -8,13 +8,13 @@ import pytest
 
 from eval.answers import has_fact
 from index.kb import KnowledgeBase
-from service.chat import Chat, defined_acronyms, sheet_facts, short_reference, split_sentences
+from service.chat import Chat, defined_acronyms, figure_text, sheet_facts, short_reference, split_sentences
 
 # The page's example questions (service/web/app.js), answerable from the store `make run` builds.
 EXAMPLES = (
-    ("How much carbon does green manure add to the soil?", "en", "green-manure", "0.24"),
+    ("How much carbon does green manure add to the soil?", "en", "green-manure", "0.331"),
     ("Combien de carbone le fumier ajoute-t-il au sol chaque année ?", "fr", "farmyard-manure", None),
-    ("¿Cuánto carbono del suelo ganan las rotaciones con leguminosas?", "es", "legume-rotations", "0,08"),
+    ("¿Cuánto carbono del suelo ganan las rotaciones con leguminosas?", "es", "legume-rotations", "0,2"),
 )
 
 
@@ -46,14 +46,24 @@ def test_refusals_come_in_the_questions_language(chat: Chat) -> None:
         assert not answer.found and answer.citations == [] and answer.answer.startswith(text)
 
 
+def test_a_mean_with_its_uncertainty_never_reads_as_a_range() -> None:
+    assert figure_text({"mean": 0.32, "se": 0.08}, "en", "t C/ha/yr") == "0.32 ± 0.08 t C/ha/yr (standard error)"
+    assert figure_text({"mean": 4, "sd": 1}, "fr", "%") == "4 ± 1 % (écart type)"
+    assert figure_text({"mean": 0.3, "ci95": {"low": 0.1, "high": 0.5}, "low": -0.2, "high": 1.1}, "es") == (
+        "0,3 (intervalo de confianza del 95 % 0,1–0,5; resultados de -0,2 a 1,1)"
+    )
+    assert figure_text({"low": 60, "high": 120}, "en", "kg/ha") == "60–120 kg/ha"
+    assert figure_text({"mean": 1.7}, "en", "t C/ha/yr") == "1.7 t C/ha/yr"
+
+
 def test_a_sheets_figures_read_as_sentences_in_its_language(corpus_kb: KnowledgeBase) -> None:
     docs = corpus_kb.catalog().docs
     english = sheet_facts(docs["practice:green-manure:en"], "en")
     french = sheet_facts(docs["practice:green-manure:fr"], "fr")
-    assert english[0][0].startswith("Green manure crops worked into the soil — soil organic carbon: 0.24–0.4 t C/ha/yr")
-    assert "22 cm" in english[0][0] and "(Poeplau & Don, 2015)" in english[0][0]
-    assert "0,24–0,4 t C/ha/an" in french[0][0] and "sur 22 cm" in french[0][0]
-    assert english[0][1].endswith("https://doi.org/10.1016/j.agee.2014.10.024")
+    assert english[0][0].startswith("Green manure crops worked into the soil — soil organic carbon: 0.331 t C/ha/yr")
+    assert "(Bolinder et al., 2020)" in english[0][0] and "0,331 t C/ha/an" in french[0][0]
+    assert english[0][1].endswith("https://doi.org/10.1007/s11027-020-09916-3")
+    assert any("— How to do it: " in text for text, _ in english)  # the structured how-to quantities
     assert any(text.startswith("Not recommended in ") for text, _ in english)  # the `unsuited` reasons
     assert short_reference("Bolinder, M.A., Crotty, F., Elsen, A. (2020). The effect…") == "Bolinder et al., 2020"
     assert short_reference("IPCC (2019). 2019 Refinement…") == "IPCC, 2019"

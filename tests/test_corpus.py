@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-import csv
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ROOT, SHARED
+from pydantic import ValidationError
+from typer.testing import CliRunner
 
 from index.kb import KnowledgeBase
 from ingest import vocab
-from ingest.glossary import CATEGORIES, load_glossary
-from ingest.practice import SECTION_HEADINGS, coverage, load_sheets, validate_dir
+from ingest.glossary import CATEGORIES, agrovoc_problems, load_glossary
+from ingest.practice import (
+    SECTION_HEADINGS,
+    PracticeSheet,
+    coverage,
+    format_validation_error,
+    load_sheets,
+    validate_dir,
+)
+from service.cli import app
 
 CORPUS = ROOT / "corpus"
 PRACTICES = CORPUS / "practices"
@@ -147,14 +157,82 @@ def test_glossary_links_point_to_known_ids(glossary) -> None:
     assert linked == practice_ids, f"practices no concept links to: {sorted(practice_ids - linked)}"
 
 
-def test_glossary_agrovoc_codes_are_verified(glossary) -> None:
+def test_glossary_agrovoc_codes_name_their_concept(glossary) -> None:
     agrovoc = SHARED / "agrovoc" / "agrovoc_en_fr_es.csv"
-    with agrovoc.open(newline="", encoding="utf-8") as fh:
-        labels = {row["code"]: row for row in csv.DictReader(fh)}
-    coded = [c for c in glossary if c.agrovoc]
-    assert len(coded) >= 100
-    for concept in coded:
-        assert concept.agrovoc in labels, f"{concept.id}: {concept.agrovoc} is not an AGROVOC code"
+    assert len([c for c in glossary if c.agrovoc]) >= 100
+    assert agrovoc_problems(glossary, agrovoc) == []
+
+
+def test_a_neighbouring_agrovoc_concept_is_caught(glossary, tmp_path: Path) -> None:
+    wrong = {"humid_climate": "c_3688", "gliricidia": "c_3278", "decomposition": "c_9999999", "cotton": "c_8511"}
+    concepts = [replace(c, agrovoc=wrong.get(c.id, c.agrovoc)) for c in glossary]
+    problems = agrovoc_problems(concepts, SHARED / "agrovoc" / "agrovoc_en_fr_es.csv")
+    assert len(problems) == 4, problems
+    assert any("humid_climate: c_3688 is labelled 'humid zones', but c_3686" in p for p in problems)
+    assert any("gliricidia: c_3278" in p and "c_3277" in p for p in problems)
+    assert any("c_9999999 is not an AGROVOC code" in p for p in problems)
+    assert any("cotton: c_8511 is labelled 'zero tillage'" in p for p in problems)
+    glossary_csv = tmp_path / "glossary.csv"
+    text = (CORPUS / "glossary" / "glossary.csv").read_text(encoding="utf-8")
+    glossary_csv.write_text(text.replace(",c_3686,", ",c_3688,"), encoding="utf-8")
+    args = ["corpus", "validate", str(tmp_path), "--agrovoc", str(SHARED / "agrovoc" / "agrovoc_en_fr_es.csv")]
+    result = CliRunner().invoke(app, [*args, "--glossary", str(glossary_csv)])
+    assert result.exit_code == 1 and "humid_climate: c_3688" in result.stderr
+
+
+# --- the practice-sheet schema ---------------------------------------------------------------------
+
+
+def _front(name: str = "cover-crops.en.md") -> dict:
+    return yaml.safe_load((PRACTICES / name).read_text(encoding="utf-8").split("---", 2)[1])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda f: f["soc_effect"][0].pop("reference"), "soc_effect.0.reference: Field required"),
+        (lambda f: f["soc_effect"][0].update(rate_t_c_ha_yr={"low": 0.24, "high": 0.4}, context="mean 0.32 ± 0.08"),
+         "store it as mean with se, sd or ci95"),
+        (lambda f: f["soc_effect"][0].update(rate_t_c_ha_yr={"low": 0.3, "high": 0.3}), "give a single value as mean"),
+        (lambda f: f["soc_effect"][0].update(rate_t_c_ha_yr={"low": 0.1, "high": 0.5, "se": 0.1}),
+         "se is the uncertainty of a mean"),
+        (lambda f: f["soc_effect"][0].update(rate_t_c_ha_yr={"mean": 0.3, "se": 0.1, "sd": 0.2}),
+         "one uncertainty of the mean, not se and sd"),
+        (lambda f: f["soc_effect"][0].update(rate_t_c_ha_yr={"mean": 0.6, "ci95": {"low": 0.1, "high": 0.5}}),
+         "outside its ci95"),
+        (lambda f: [f["references"][0].pop(k, None) for k in ("doi", "url")], "needs a doi or a url"),
+        (lambda f: f.update(inputs=[{"what": "Rye seed", "amount": {"low": 60, "high": 120}, "unit": "kg/ha",
+                                     "reference": "nowhere"}]), "inputs cites unknown reference key: nowhere"),
+        (lambda f: f.update(costs=[{"what": "Seed", "amount": {"mean": 50}, "unit": "EUR/ha",
+                                    "reference": f["references"][0]["key"]}]), "costs.0.currency: Field required"),
+    ],
+)  # fmt: skip
+def test_the_schema_refuses(change, message: str) -> None:
+    front = _front()
+    change(front)
+    with pytest.raises(ValidationError) as caught:
+        PracticeSheet.model_validate(front)
+    assert message in format_validation_error(caught.value)
+
+
+def test_a_mean_with_its_uncertainty_and_a_range_are_both_figures() -> None:
+    front = _front()
+    front["soc_effect"][0].update(rate_t_c_ha_yr={"mean": 0.32, "se": 0.08, "low": -0.1, "high": 1.0},
+                                  context="mean 0.32 ± 0.08 (SE), sites from -0.1 to 1.0")  # fmt: skip
+    figure = PracticeSheet.model_validate(front).soc_effect[0].rate_t_c_ha_yr
+    assert (figure.mean, figure.se, figure.low, figure.high) == (0.32, 0.08, -0.1, 1.0)
+
+
+def test_figures_must_agree_across_languages(tmp_path: Path) -> None:
+    for lang in ("en", "fr", "es"):
+        (tmp_path / f"cover-crops.{lang}.md").write_text((PRACTICES / f"cover-crops.{lang}.md").read_text("utf-8"))
+    french = tmp_path / "cover-crops.fr.md"
+    front = _front("cover-crops.fr.md")
+    front["inputs"] = [{"what": "Semence de seigle", "amount": {"mean": 90}, "unit": "kg/ha",
+                        "reference": front["references"][0]["key"]}]  # fmt: skip
+    body = french.read_text("utf-8").split("---", 2)[2]
+    french.write_text("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---" + body, "utf-8")
+    assert "cover-crops.fr: inputs figures differ from the English sheet" in validate_dir(tmp_path)
 
 
 # --- zones -------------------------------------------------------------------------------------

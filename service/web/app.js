@@ -27,6 +27,10 @@ const I18N = {
       maintenance_cost: "Maintenance cost" },
     langs: { en: "English", fr: "French", es: "Spanish" }, evidence: "items", rules: "How it was decided",
     open: "Open", error: "Something went wrong:", download_csv: "Download CSV",
+    figures: "Figures and quantities", rate_unit: "t C/ha/yr", years: "years", case_study: "one farm or site",
+    uncertainty: { se: "standard error", sd: "standard deviation", ci95: "95% confidence interval" },
+    range_of: (a, b) => `results from ${a} to ${b}`,
+    how_to: { inputs: "Input", labour: "Labour", costs: "Cost", safety: "Safety" },
     match: { documented: "documented for your climate zone and soil", same_zone: "documented for your climate zone",
       same_soil: "documented for your soil class", same_temperature: "documented in a zone of the same temperature group",
       same_moisture: "documented in a zone of the same moisture regime" },
@@ -57,6 +61,10 @@ const I18N = {
       market: "Orientation marchande", establishment_cost: "Coût de mise en place", maintenance_cost: "Coût d'entretien" },
     langs: { en: "anglais", fr: "français", es: "espagnol" }, evidence: "éléments", rules: "Comment c'est décidé",
     open: "Ouvrir", error: "Un problème est survenu :", download_csv: "Télécharger en CSV",
+    figures: "Chiffres et quantités", rate_unit: "t C/ha/an", years: "ans", case_study: "une seule exploitation ou un seul site",
+    uncertainty: { se: "erreur type", sd: "écart type", ci95: "intervalle de confiance à 95 %" },
+    range_of: (a, b) => `résultats de ${a} à ${b}`,
+    how_to: { inputs: "Intrant", labour: "Travail", costs: "Coût", safety: "Sécurité" },
     match: { documented: "documentée pour votre zone climatique et votre sol", same_zone: "documentée pour votre zone climatique",
       same_soil: "documentée pour votre classe de sol", same_temperature: "documentée dans une zone du même groupe de température",
       same_moisture: "documentée dans une zone du même régime hydrique" },
@@ -86,6 +94,10 @@ const I18N = {
       market: "Orientación al mercado", establishment_cost: "Costo de establecimiento", maintenance_cost: "Costo de mantenimiento" },
     langs: { en: "inglés", fr: "francés", es: "español" }, evidence: "elementos", rules: "Cómo se decidió",
     open: "Abrir", error: "Algo salió mal:", download_csv: "Descargar CSV",
+    figures: "Cifras y cantidades", rate_unit: "t C/ha/año", years: "años", case_study: "una sola finca o sitio",
+    uncertainty: { se: "error estándar", sd: "desviación estándar", ci95: "intervalo de confianza del 95 %" },
+    range_of: (a, b) => `resultados de ${a} a ${b}`,
+    how_to: { inputs: "Insumo", labour: "Mano de obra", costs: "Costo", safety: "Seguridad" },
     match: { documented: "documentada para su zona climática y su suelo", same_zone: "documentada para su zona climática",
       same_soil: "documentada para su clase de suelo", same_temperature: "documentada en una zona del mismo grupo de temperatura",
       same_moisture: "documentada en una zona del mismo régimen de humedad" },
@@ -315,8 +327,45 @@ async function openPractice(id, lang = state.lang) {
     el("button", { class: code === sheet.lang ? "lang active" : "lang", onclick: () => openPractice(id, code) }, code.toUpperCase())));
   const zones = el("p", { class: "chips" }, sheet.climate_zones.map((z) => el("span", { class: "chip" }, zoneName(z))),
     sheet.soil_classes.map((s) => el("span", { class: "chip soil" }, zoneName(s))));
-  $("#viewer-body").replaceChildren(el("p", { class: "summary" }, sheet.summary), zones, ...markdown(sheet.body));
+  $("#viewer-body").replaceChildren(el("p", { class: "summary" }, sheet.summary), zones, sheetFigures(sheet.metadata),
+    ...markdown(sheet.body));
   if (!$("#viewer").open) $("#viewer").showModal();
+}
+
+function figureText(f, unit = "") {
+  // A mean with its uncertainty ("0.32 ± 0.08 (standard error)") and a range of outcomes ("0.24–0.40"), never confused.
+  const n = (x) => Number(x).toLocaleString(state.lang);
+  const u = unit ? ` ${unit}` : "";
+  if (f.mean === undefined || f.mean === null) return `${n(f.low)}–${n(f.high)}${u}`;
+  const notes = [];
+  let text = n(f.mean);
+  if (f.se || f.sd) {
+    const kind = f.se ? "se" : "sd";
+    text += ` ± ${n(f[kind])}`;
+    notes.push(t("uncertainty")[kind]);
+  } else if (f.ci95) notes.push(`${t("uncertainty").ci95} ${n(f.ci95.low)}–${n(f.ci95.high)}`);
+  if (f.low !== undefined && f.low !== null) notes.push(t("range_of")(n(f.low), n(f.high)));
+  return text + u + (notes.length ? ` (${notes.join("; ")})` : "");
+}
+
+function sheetFigures(meta) {
+  // The sheet's published figures and how-to quantities, each with the publication it comes from.
+  const refs = Object.fromEntries((meta.references || []).map((r) => [r.key, r.citation.replace(/\).*$/, ")")]));
+  const effects = (meta.soc_effect || []).map((e) => {
+    const parts = [e.rate_t_c_ha_yr && figureText(e.rate_t_c_ha_yr, t("rate_unit")),
+      e.relative_change_pct && figureText(e.relative_change_pct, "%")].filter(Boolean);
+    const where = [e.depth_cm && `${e.depth_cm} cm`, e.duration_years && `${e.duration_years} ${t("years")}`,
+      e.case_study && t("case_study")].filter(Boolean);
+    return el("li", {}, el("strong", {}, parts.join(", ")), where.length ? ` (${where.join(", ")})` : "",
+      e.context ? ` — ${e.context}` : "", el("span", { class: "ref" }, ` ${refs[e.reference] || ""}`));
+  });
+  const quantities = ["inputs", "labour", "costs"].flatMap((name) => (meta[name] || []).map((q) =>
+    el("li", {}, `${t("how_to")[name]}: ${q.what}: `, el("strong", {}, figureText(q.amount, q.unit)),
+      q.when ? ` (${q.when})` : "", q.country ? ` (${q.country} ${q.year})` : "",
+      el("span", { class: "ref" }, ` ${refs[q.reference] || ""}`))));
+  const safety = (meta.safety || []).map((text) => el("li", { class: "safety" }, `${t("how_to").safety}: ${text}`));
+  if (!effects.length && !quantities.length && !safety.length) return "";
+  return el("section", { class: "figures" }, el("h4", {}, t("figures")), el("ul", {}, effects, quantities, safety));
 }
 
 async function openDocument(docId, page, quote) {
