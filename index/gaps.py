@@ -1,10 +1,18 @@
-"""The research-gap map: evidence per practice category × zone, from what the index holds.
+"""The evidence map: evidence per practice (or practice category) × zone, soil class, land use or outcome,
+from what the index holds.
 
-A cell counts four kinds of evidence: practice sheets documented for the zone (one per practice, whatever
-its translations), WOCAT records located in it, other documents that name both a practice of the category
-and the zone, and the cited SOC measurements (`soc_effect` entries) of those sheets. Empty and thin cells
-are the gaps; a gap is *plausible* where the category is documented in a comparable zone (same temperature
-group or moisture regime) and no sheet marks it unsuited there.
+A cell holds the practice sheets documented for the column (one per practice, whatever its translations),
+the publications those sheets cite, by kind of evidence (meta-analysis … guideline; on the outcome axis, only
+those reporting that outcome), WOCAT records located in it (documented case studies), other documents that
+name both a practice of the row and the column, the sheets' soil-carbon figures, and the demand: questions
+that the chat could not answer about it (`HUMUS_QUESTION_LOG`). Its class says what kind of gap it is: an
+*absolute gap* (no evidence at all), *conflicting* (soil-carbon figures of opposite sign), *thin* (no
+synthesis and at most two primary studies), a *synthesis gap* (studies but no meta-analysis or systematic
+review), or *covered*. A gap is *plausible* where the row is documented in a comparable column (for climate
+zones: the same temperature group or moisture regime) and no sheet marks it unsuited there.
+
+Approximation: a sheet's publications count in every zone the sheet documents, unless a publication names
+the zone it studied.
 """
 
 from __future__ import annotations
@@ -18,14 +26,20 @@ from typing import BinaryIO
 from index.catalog import Catalog
 from index.zones import zones
 from ingest import vocab
+from ingest.practice import EVIDENCE_KINDS, OUTCOMES
 
 AXES: dict[str, tuple[str, ...]] = {
     "climate_zone": vocab.CLIMATE_ZONES,
     "soil_class": vocab.SOIL_CLASSES,
     "land_use": vocab.LAND_USES,
+    "outcome": OUTCOMES,
 }
+ROWS = ("category", "practice")
 KINDS = ("sheets", "wocat", "documents", "measurements")
-THIN = 1  # a cell with at most this many sheets + records + documents is thin
+SYNTHESES = ("meta-analysis", "systematic-review")
+PRIMARY = ("field-experiment", "on-farm-trial", "case-study")
+CLASSES = ("absolute_gap", "conflicting", "thin", "synthesis_gap", "covered")  # the order gaps are pursued in
+THIN = 2  # at most this many primary studies (WOCAT records count as case studies) and no synthesis: thin
 
 
 @dataclass(slots=True)
@@ -34,32 +48,84 @@ class Cell:
     wocat: list[str] = field(default_factory=list)  # document ids
     documents: list[str] = field(default_factory=list)
     measurements: int = 0
+    sources: dict[str, dict] = field(default_factory=dict)  # a publication (its DOI, URL or key) -> its record
+    figures: list[dict] = field(default_factory=list)  # soil-carbon figures: {practice, reference, measure, figure}
+    demand: int = 0  # questions about the cell that the chat could not answer
 
     @property
     def evidence(self) -> int:
         return len(self.sheets) + len(self.wocat) + len(self.documents)
 
-    def counts(self) -> dict[str, int]:
+    def by_kind(self) -> dict[str, int]:
+        """Publications by kind of evidence; WOCAT records are documented case studies."""
+        counts = dict.fromkeys(EVIDENCE_KINDS, 0)
+        for source in self.sources.values():
+            if source.get("kind") in counts:  # a sheet read before publications had kinds has none
+                counts[source["kind"]] += 1
+        counts["case-study"] += len(self.wocat)
+        return counts
+
+    @property
+    def conflicting(self) -> bool:
+        signs = {_sign(f["figure"]) for f in self.figures}
+        return {1, -1} <= signs
+
+    @property
+    def state(self) -> str:
+        kinds = self.by_kind()
+        if not self.evidence and not self.sources:
+            return "absolute_gap"
+        if self.conflicting:
+            return "conflicting"
+        if any(kinds[k] for k in SYNTHESES):
+            return "covered"
+        return "thin" if sum(kinds[k] for k in PRIMARY) <= THIN else "synthesis_gap"
+
+    def effect(self) -> dict[str, dict]:
+        """The soil-carbon figures' span per measure: lowest and highest value (of ranges, means and their
+        confidence intervals) and how many figures."""
+        out: dict[str, dict] = {}
+        for f in self.figures:
+            fig = f["figure"]
+            values = [v for v in (fig.get("low"), fig.get("high"), fig.get("mean")) if v is not None]
+            span = out.setdefault(f["measure"], {"low": min(values), "high": max(values), "figures": 0})
+            span["low"], span["high"] = min(span["low"], *values), max(span["high"], *values)
+            span["figures"] += 1
+        return out
+
+    def counts(self) -> dict:
         return {"sheets": len(self.sheets), "wocat": len(self.wocat), "documents": len(self.documents),
-                "measurements": self.measurements, "evidence": self.evidence}  # fmt: skip
+                "measurements": self.measurements, "evidence": self.evidence, "kinds": self.by_kind(),
+                "class": self.state, "effect": self.effect(), "demand": self.demand}  # fmt: skip
+
+
+def _sign(figure: dict) -> int:
+    """+1 for a figure that is a gain, -1 for a loss, 0 for a range across zero."""
+    if figure.get("mean") is not None:
+        return (figure["mean"] > 0) - (figure["mean"] < 0)
+    low, high = figure.get("low"), figure.get("high")
+    return 1 if low is not None and low > 0 else -1 if high is not None and high < 0 else 0
 
 
 @dataclass(slots=True)
 class Gap:
-    category: str
+    category: str  # the row: a practice category, or a practice
     column: str
     evidence: int
     plausible: bool
     why: str
+    state: str = "absolute_gap"
+    demand: int = 0
 
 
 @dataclass(slots=True)
 class GapMatrix:
     by: str
-    categories: list[str]
+    categories: list[str]  # the rows
     columns: list[str]
     cells: dict[tuple[str, str], Cell]
     gaps: list[Gap]
+    rows: str = "category"
 
     def cell(self, category: str, column: str) -> Cell:
         return self.cells[(category, column)]
@@ -67,6 +133,7 @@ class GapMatrix:
     def to_dict(self) -> dict:
         return {
             "by": self.by,
+            "rows": self.rows,
             "categories": self.categories,
             "category_names": {c: vocab.SLM_GROUPS.get(c, c) for c in self.categories},
             "columns": self.columns,
@@ -77,6 +144,12 @@ class GapMatrix:
                     "column": col,
                     **self.cells[(cat, col)].counts(),
                     "practices": self.cells[(cat, col)].sheets,
+                    "sources": [
+                        {k: s.get(k) for k in ("practice", "kind", "key", "citation", "doi", "url")}
+                        for s in self.cells[(cat, col)].sources.values()
+                    ],
+                    "wocat_records": self.cells[(cat, col)].wocat,
+                    "document_ids": self.cells[(cat, col)].documents,
                 }
                 for cat in self.categories
                 for col in self.columns
@@ -85,58 +158,132 @@ class GapMatrix:
         }
 
     def to_csv(self) -> str:
+        """One row per cell: counts by kind of evidence, class, soil-carbon span, demand, gap."""
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["category", self.by, *KINDS, "evidence", "gap", "plausible"])
+        writer.writerow([self.rows, self.by, *KINDS, "evidence", *EVIDENCE_KINDS, "class", "soc_rate_low",
+                         "soc_rate_high", "soc_pct_low", "soc_pct_high", "demand", "gap", "plausible"])  # fmt: skip
         gaps = {(g.category, g.column): g for g in self.gaps}
         for cat in self.categories:
             for col in self.columns:
-                c, g = self.cells[(cat, col)].counts(), gaps.get((cat, col))
-                writer.writerow([cat, col, *(c[k] for k in KINDS), c["evidence"], int(g is not None),
-                                 int(bool(g and g.plausible))])  # fmt: skip
+                cell, g = self.cells[(cat, col)], gaps.get((cat, col))
+                c, effect = cell.counts(), cell.effect()
+                rate, pct = effect.get("rate_t_c_ha_yr", {}), effect.get("relative_change_pct", {})
+                writer.writerow([cat, col, *(c[k] for k in KINDS), c["evidence"], *c["kinds"].values(), c["class"],
+                                 rate.get("low", ""), rate.get("high", ""), pct.get("low", ""), pct.get("high", ""),
+                                 cell.demand, int(g is not None), int(bool(g and g.plausible))])  # fmt: skip
+        return out.getvalue()
+
+    def source_table(self) -> list[dict]:
+        """One row per publication and cell, for spreadsheets and evidence-map tools: row, column, practice,
+        kind, outcomes, region, reference, DOI, URL."""
+        table = []
+        for (cat, col), cell in sorted(self.cells.items()):
+            for source in cell.sources.values():
+                row = {self.rows: cat, self.by: col}
+                row |= {k: source.get(k) for k in ("practice", "kind", "outcomes", "region", "key")}
+                row |= {"reference": source["citation"], "doi": source.get("doi"), "url": source.get("url")}
+                table.append(row)
+        return table
+
+    def sources_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        table = self.source_table()
+        columns = [self.rows, self.by, "practice", "kind", "outcomes", "region", "key", "reference", "doi", "url"]
+        writer.writerow(columns)
+        for row in table:
+            writer.writerow(["; ".join(v) if isinstance(v, list) else v or "" for v in (row[c] for c in columns)])
         return out.getvalue()
 
 
-def gap_matrix(catalog: Catalog, by: str = "climate_zone") -> GapMatrix:
+def gap_matrix(
+    catalog: Catalog, by: str = "climate_zone", rows: str = "category", demand: dict[tuple[str, str], int] | None = None
+) -> GapMatrix:
+    """The evidence map. `demand`: unanswered questions per (practice, column), from the question log."""
     if by not in AXES:
         raise ValueError(f"--by must be one of {', '.join(AXES)}, not {by!r}")
+    if rows not in ROWS:
+        raise ValueError(f"--rows must be one of {', '.join(ROWS)}, not {rows!r}")
     cells: dict[tuple[str, str], Cell] = {}
-    sheet_zones: dict[str, set[str]] = {}  # category -> columns where a sheet documents it
+    sheet_zones: dict[str, set[str]] = {}  # row -> columns where a sheet documents it
     unsuited: dict[tuple[str, str], str] = {}
+    categories_of: dict[str, list[str]] = {}  # practice -> its categories
     seen_families: set[str] = set()
     for doc_id, doc in sorted(catalog.docs.items()):
         if not doc.is_canonical:
             continue
         facets = catalog.facets[doc_id]
         family = catalog.family[doc_id]
-        if doc.doc_type == "practice":
+        practice = family.split(":", 1)[1] if doc.doc_type == "practice" else None
+        if practice:
             if family in seen_families:
                 continue
             seen_families.add(family)
-        for cat in facets.get("category", []):
-            for col in facets.get(by, []):
-                if col not in AXES[by]:
-                    continue
-                cell = cells.setdefault((cat, col), Cell())
-                if doc.doc_type == "practice":
-                    cell.sheets.append(family.split(":", 1)[1])
-                    cell.measurements += len(doc.metadata.get("soc_effect") or [])
-                    sheet_zones.setdefault(cat, set()).add(col)
+            doc = catalog.docs.get(f"{family}:en", doc)  # one version's metadata (figures are the same in all)
+            categories_of[practice] = list(facets.get("category", []))
+        keys = [practice] if rows == "practice" and practice else facets.get(rows, [])
+        for row in keys:
+            for col in _columns(by, doc, facets):
+                cell = cells.setdefault((row, col), Cell())
+                if practice:
+                    cell.sheets.append(practice)
+                    _add_sources(cell, doc.metadata, practice, by, col)
+                    sheet_zones.setdefault(row, set()).add(col)
                 elif doc.doc_type == "wocat":
                     cell.wocat.append(doc_id)
                 else:
                     cell.documents.append(doc_id)
-            if doc.doc_type == "practice":
+            if practice:
                 for entry in doc.metadata.get("unsuited") or []:
                     if entry.get(by):
-                        unsuited[(cat, entry[by])] = f"{family.split(':', 1)[1]}: {entry.get('reason', '')}"
-    categories = sorted({cat for cat, _ in cells})
+                        unsuited[(row, entry[by])] = f"{practice}: {entry.get('reason', '')}"
+    row_ids = sorted({row for row, _ in cells})
     columns = list(AXES[by])
-    for cat in categories:
+    for row in row_ids:
         for col in columns:
-            cells.setdefault((cat, col), Cell())
-    gaps = _gaps(by, categories, columns, cells, sheet_zones, unsuited)
-    return GapMatrix(by, categories, columns, cells, gaps)
+            cells.setdefault((row, col), Cell())
+    for (practice, col), count in (demand or {}).items():
+        for row in [practice] if rows == "practice" else categories_of.get(practice, []):
+            if (row, col) in cells:
+                cells[(row, col)].demand += count
+    gaps = _gaps(by, row_ids, columns, cells, sheet_zones, unsuited)
+    return GapMatrix(by, row_ids, columns, cells, gaps, rows)
+
+
+def _columns(by: str, doc, facets: dict[str, list[str]]) -> list[str]:  # noqa: ANN001 - a StoredDocument
+    """The columns a document counts in: its facet values, or on the outcome axis what its sources report on."""
+    if by != "outcome":
+        return [c for c in facets.get(by, []) if c in AXES[by]]
+    if doc.doc_type == "practice":
+        found = {o for r in doc.metadata.get("references") or [] for o in r.get("outcomes") or []}
+        if doc.metadata.get("soc_effect"):
+            found.add("soil_carbon")
+        return [o for o in OUTCOMES if o in found]
+    if doc.doc_type == "wocat" and doc.metadata.get("soc_impact") is not None:
+        return ["soil_carbon"]  # a record's questionnaire says what it did to soil organic matter
+    return []  # other documents: what they report on is not known
+
+
+def _add_sources(cell: Cell, meta: dict, practice: str, by: str, col: str) -> None:
+    """A sheet's publications that count in the cell, and its soil-carbon figures."""
+    for ref in meta.get("references") or []:
+        if by == "outcome" and col not in (ref.get("outcomes") or []):
+            continue
+        named = [r for r in ref.get("region") or [] if r in AXES.get(by, ())]
+        if named and col not in named:  # the publication says which zone it studied, and it is another
+            continue
+        identity = ref.get("doi") or ref.get("url") or f"{practice}:{ref['key']}"
+        cell.sources.setdefault(identity, {**ref, "practice": practice, "outcomes": ref.get("outcomes") or [],
+                                           "region": ref.get("region") or []})  # fmt: skip
+    if by == "outcome" and col != "soil_carbon":
+        return
+    for effect in meta.get("soc_effect") or []:
+        cell.measurements += 1
+        for measure in ("rate_t_c_ha_yr", "relative_change_pct"):
+            if effect.get(measure):
+                figure = {"measure": measure, "figure": effect[measure], "case_study": bool(effect.get("case_study"))}
+                cell.figures.append({"practice": practice, "reference": effect.get("reference"), **figure})
 
 
 def _gaps(
@@ -152,12 +299,15 @@ def _gaps(
     for cat in categories:
         for col in columns:
             cell = cells[(cat, col)]
-            if cell.evidence > THIN:
+            state = cell.state
+            if state == "covered":
                 continue
             near = [c for c in comparable(by, col, columns) if c in documented.get(cat, set())]
             support = sorted(near, key=lambda c: -cells[(cat, c)].evidence)
             if (cat, col) in unsuited:
                 plausible, why = False, f"marked unsuited ({unsuited[(cat, col)]})"
+            elif cell.evidence and state != "absolute_gap":
+                plausible, why = True, _state_why(cell)
             elif support:
                 plausible = True
                 why = (
@@ -169,10 +319,22 @@ def _gaps(
             else:
                 plausible, why = False, "not documented in a comparable zone"
             ranking[(cat, col)] = sum(cells[(cat, c)].evidence for c in support)
-            gaps.append(Gap(cat, col, cell.evidence, plausible, why))
-    # plausible first; then the emptiest; then where comparable zones hold the most evidence
-    gaps.sort(key=lambda g: (not g.plausible, g.evidence, -ranking[(g.category, g.column)], g.category))
+            gaps.append(Gap(cat, col, cell.evidence, plausible, why, state, cell.demand))
+    # plausible first; then the most asked about; then by class (absolute gaps first); then the emptiest; then
+    # where comparable zones hold the most evidence
+    gaps.sort(key=lambda g: (not g.plausible, -g.demand, CLASSES.index(g.state), g.evidence,
+                             -ranking[(g.category, g.column)], g.category))  # fmt: skip
     return gaps
+
+
+def _state_why(cell: Cell) -> str:
+    kinds = {k: n for k, n in cell.by_kind().items() if n}
+    listed = ", ".join(f"{n} {k}" for k, n in kinds.items()) or "no publication"
+    if cell.state == "conflicting":
+        return f"soil-carbon figures of opposite sign ({listed})"
+    if cell.state == "thin":
+        return f"no synthesis and at most {THIN} primary studies ({listed})"
+    return f"studies but no meta-analysis or systematic review ({listed})"
 
 
 TEMPERATURE_ORDER = ("tropical", "warm_temperate", "cool_temperate", "boreal", "polar")
@@ -204,52 +366,67 @@ def _regime(moisture: str) -> str:
     return {"wet": "moist", "montane": "moist"}.get(moisture, moisture)
 
 
+# Okabe & Ito's palette, which readers with the common colour-vision deficiencies tell apart; the classes also
+# differ by hatching and by the label in each cell, so the map reads in black and white too.
+CLASS_STYLE = {
+    "absolute_gap": ("#ffffff", "///", "no evidence"),
+    "thin": ("#E69F00", "", "thin: ≤2 primary studies"),
+    "synthesis_gap": ("#F0E442", "", "synthesis gap: no meta-analysis"),
+    "conflicting": ("#CC79A7", "xx", "conflicting figures"),
+    "covered": ("#56B4E9", "", "covered by a synthesis"),
+}
+AXIS_NAMES = {"climate_zone": "IPCC climate zone", "soil_class": "IPCC soil class", "land_use": "land use",
+              "outcome": "outcome"}  # fmt: skip
+
+
 def draw_heatmap(matrix: GapMatrix, path: Path | BinaryIO, lang: str = "en") -> None:
-    """A slide-ready heatmap: evidence counts per cell, gaps hatched, plausible gaps outlined."""
+    """A slide-ready map: each cell coloured by its class of gap, with its evidence count; plausible gaps
+    outlined; a legend of the classes."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.patches import Rectangle
+    from matplotlib.patches import Patch, Rectangle
 
     z = zones()
     rows, cols = matrix.categories, matrix.columns
-    values = np.array([[matrix.cell(r, c).evidence for c in cols] for r in rows], dtype=float)
-    fig, ax = plt.subplots(figsize=(2.2 + 0.95 * len(cols), 1.6 + 0.48 * len(rows)), dpi=150)
-    cmap = matplotlib.colormaps["YlGn"].with_extremes(bad="white")
-    shown = np.ma.masked_equal(np.log1p(values), 0)
-    image = ax.imshow(shown, cmap=cmap, aspect="auto", vmin=0, vmax=max(float(np.log1p(values).max()), 1.0))
-    plausible = {(g.category, g.column) for g in matrix.gaps if g.plausible and g.evidence == 0}
+    fig, ax = plt.subplots(figsize=(3.2 + 0.95 * len(cols), 2.0 + 0.42 * len(rows)), dpi=150)
+    ax.set_xlim(-0.5, len(cols) - 0.5)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    plausible = {(g.category, g.column) for g in matrix.gaps if g.plausible}
     for i, r in enumerate(rows):
         for j, c in enumerate(cols):
             cell = matrix.cell(r, c)
-            if cell.evidence == 0:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#dddddd", lw=0))
-            if (r, c) in plausible:
-                ax.add_patch(Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, edgecolor="#d9480f", lw=1.8))
-            label = str(cell.evidence) if cell.evidence else ""
-            if cell.measurements:
-                label += f"\n{cell.measurements} SOC"
-            dark = values[i, j] > 0 and np.log1p(values[i, j]) > 0.6 * image.get_clim()[1]
-            ax.text(j, i, label, ha="center", va="center", fontsize=7.5, color="white" if dark else "#222")
-    ax.set_xticks(range(len(cols)), [z.names(c).get(lang, c) for c in cols], rotation=35, ha="right", fontsize=8)
-    ax.set_yticks(range(len(rows)), [_short(vocab.SLM_GROUPS.get(r, r)) for r in rows], fontsize=8)
-    ax.set_xlabel({"climate_zone": "IPCC climate zone", "soil_class": "IPCC soil class", "land_use": "land use"}[
-        matrix.by], fontsize=9)  # fmt: skip
-    ax.set_ylabel("practice category (WOCAT SLM group)", fontsize=9)
-    ax.set_title("Soil-carbon evidence in Humus: sheets + WOCAT records + documents per cell", fontsize=10, pad=10)
+            colour, hatch, _ = CLASS_STYLE[cell.state]
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=colour, hatch=hatch, edgecolor="#bbbbbb",
+                                   lw=0.6))  # fmt: skip
+            if (r, c) in plausible and cell.state != "covered":
+                ax.add_patch(Rectangle((j - 0.44, i - 0.44), 0.88, 0.88, fill=False, edgecolor="#000000", lw=1.6))
+            kinds = cell.by_kind()
+            found = len(cell.sources) + len(cell.wocat) + len(cell.documents)
+            label = str(found) if found else ""
+            if kinds["meta-analysis"] + kinds["systematic-review"]:
+                label += f"\n{kinds['meta-analysis'] + kinds['systematic-review']} MA/SR"
+            if cell.demand:
+                label += f"\n{cell.demand} asked"
+            ax.text(j, i, label, ha="center", va="center", fontsize=7, color="#111")
+    names = [z.names(c).get(lang, c) if matrix.by != "outcome" else c.replace("_", " ") for c in cols]
+    ax.set_xticks(range(len(cols)), names, rotation=35, ha="right", fontsize=8)
+    labels = [_short(vocab.SLM_GROUPS.get(r, r)) if matrix.rows == "category" else r for r in rows]
+    ax.set_yticks(range(len(rows)), labels, fontsize=8)
+    ax.set_xlabel(AXIS_NAMES[matrix.by], fontsize=9)
+    ax.set_ylabel("practice category (WOCAT SLM group)" if matrix.rows == "category" else "practice", fontsize=9)
+    ax.set_title("Soil-carbon evidence map (Humus): what kind of gap each cell is", fontsize=10, pad=10)
     ax.tick_params(length=0)
-    ax.set_xticks(np.arange(-0.5, len(cols)), minor=True)
-    ax.set_yticks(np.arange(-0.5, len(rows)), minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
-    ax.tick_params(which="minor", length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
+    legend = [Patch(facecolor=c, hatch=h, edgecolor="#888888", label=text) for c, h, text in CLASS_STYLE.values()]
+    legend.append(Patch(facecolor="none", edgecolor="#000000", lw=1.6, label="plausible gap"))
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7.5, frameon=False)
     fig.text(
         0.01, 0.005,
-        "Top number: practice sheets + WOCAT records + documents; 'SOC': cited soil-carbon measurements in those "
-        "sheets. Hatched: no evidence. Orange frame: a gap where the category is documented in a comparable zone.",
+        "Number: publications cited by the practice sheets + WOCAT records + documents; MA/SR: meta-analyses "
+        "and systematic reviews; asked: unanswered questions logged.",
         fontsize=7, color="#444",
     )  # fmt: skip
     fig.tight_layout(rect=(0, 0.03, 1, 1))

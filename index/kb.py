@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -13,10 +13,11 @@ from typing import Any, cast
 
 import numpy as np
 
+from index import questions
 from index.analysis import CONCEPT, TERMS_VERSION, analyze, tagged
 from index.catalog import Catalog, QueryError, parse_filters
 from index.embedder import Embedder, load_embedder
-from index.gaps import GapMatrix, gap_matrix
+from index.gaps import AXES, GapMatrix, gap_matrix
 from index.lexical import LexicalIndex
 from index.lexicon import Lexicon, build_lexicon, read_thesaurus_csv
 from index.models import DEFAULT_MODEL, resolve_model_dir
@@ -417,9 +418,20 @@ class KnowledgeBase:
         )
         return len(todo)
 
-    def gaps(self, by: str = "climate_zone") -> GapMatrix:
-        """Evidence per practice category × zone (or soil class, land use), and the gaps in it."""
-        return gap_matrix(self.catalog(), by)
+    def gaps(self, by: str = "climate_zone", rows: str = "category") -> GapMatrix:
+        """Evidence per practice category (or practice) × zone, soil class, land use or outcome, the gaps in it,
+        and the demand: what the question log holds that was not answered."""
+        return gap_matrix(self.catalog(), by, rows, self.demand(by))
+
+    def demand(self, by: str = "climate_zone") -> Counter[tuple[str, str]]:
+        """Unanswered questions and searches per (practice, column), from the question log (empty without one)."""
+        return questions.demand(self.home, by, {axis: set(values) for axis, values in AXES.items()})
+
+    def log_question(self, kind: str, text: str, lang: str, answered: bool) -> None:
+        """Append a question or a search to the question log, with the practices, zones and outcomes it names."""
+        concepts = {c.id: c for c in self.glossary_concepts()}
+        named = questions.topics(text, self.tagger().mentions(text, lang), concepts)
+        questions.log(self.home, kind, text, lang, named, answered)
 
     def glossary_concepts(self) -> list[Concept]:
         glossary = self.config.glossary

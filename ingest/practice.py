@@ -205,10 +205,22 @@ class Unsuited(BaseModel):
         return self
 
 
+EVIDENCE_KINDS = (
+    "meta-analysis", "systematic-review", "review", "field-experiment", "on-farm-trial", "case-study", "model",
+    "guideline",
+)  # fmt: skip
+OUTCOMES = ("soil_carbon", "yield", "erosion", "water", "greenhouse_gases", "income", "nutrients", "biodiversity")
+
+
 class Reference(BaseModel):
+    """A publication the sheet cites: what kind of evidence it is, where its data come from, what it reports on."""
+
     model_config = ConfigDict(extra="forbid")
     key: str
     citation: str
+    kind: Literal[EVIDENCE_KINDS]  # type: ignore[valid-type]
+    region: list[str] = Field(min_length=1, description="ISO alpha-2 countries, IPCC or WOCAT zones, or global")
+    outcomes: list[Literal[OUTCOMES]] = Field(min_length=1)  # type: ignore[valid-type]
     doi: str | None = None
     url: str | None = None
 
@@ -216,6 +228,10 @@ class Reference(BaseModel):
     def _locator(self) -> Reference:
         if not (self.doi or self.url):
             raise ValueError(f"reference {self.key!r} needs a doi or a url")
+        zones = ("global", *vocab.CLIMATE_ZONES, *vocab.WOCAT_AGROCLIMATIC_ZONES)
+        unknown = [r for r in self.region if r not in zones and pycountry.countries.get(alpha_2=r) is None]
+        if unknown:
+            raise ValueError(f"reference {self.key!r}: unknown region {', '.join(unknown)} (ISO alpha-2, zone, global)")
         return self
 
 
@@ -374,7 +390,7 @@ def validate_dir(folder: Path) -> list[str]:
             for name in shared:
                 if getattr(sheet, name) != getattr(en, name):
                     problems.append(f"{pid}.{lang}: {name} differs from the English sheet")
-            if [r.key for r in sheet.references] != [r.key for r in en.references]:
+            if sheet.references != en.references:
                 problems.append(f"{pid}.{lang}: references differ from the English sheet")
             for name, words in (("soc_effect", {"context"}), *((n, {"what", "when"}) for n in QUANTITIES)):
                 figures = [e.model_dump(exclude=words) for e in getattr(sheet, name)]

@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
 from index.catalog import QueryError
-from index.gaps import AXES, draw_heatmap
+from index.gaps import AXES, ROWS, draw_heatmap
 from index.kb import KnowledgeBase, SearchRequest
 from index.search import GROUPINGS, MODES, Hit, SearchResult
 from index.zones import MATCH_LABELS, Conditions, ZoneError, classify, zones
@@ -219,6 +219,8 @@ def _routes():  # noqa: ANN202 - one place that lists every route
             result = await svc.searches(SearchRequest(q, k, lang, mode, filter or [], group_by, place or None))
         except (QueryError, ZoneError) as exc:
             raise HTTPException(400, str(exc)) from exc
+        if svc.settings.question_log:
+            svc.kb.log_question("search", q, result.lang, bool(result.hits))
         if fmt is None and "text/csv" in request.headers.get("accept", ""):
             fmt = "csv"
         if fmt is not None:
@@ -246,6 +248,8 @@ def _routes():  # noqa: ANN202 - one place that lists every route
                 answer = svc.chat.ask(
                     request.question, lang=request.lang, session_id=request.session_id, filters=request.filters
                 )
+            if svc.settings.question_log:
+                svc.kb.log_question("question", request.question, answer.language, answer.found)
         except (QueryError, ZoneError) as exc:
             raise HTTPException(400, str(exc)) from exc
         return AskResponse.model_validate(answer.to_dict())
@@ -348,19 +352,39 @@ def _routes():  # noqa: ANN202 - one place that lists every route
         except ZoneError as exc:
             raise HTTPException(400, str(exc)) from exc
 
-    @r.get("/api/gaps")
-    def gaps(svc: Svc, by: Annotated[str, Query(pattern=f"^({'|'.join(AXES)})$")] = "climate_zone") -> dict:
+    @r.get("/api/gaps", response_model=None, responses={200: {"content": {"application/json": {}, "text/csv": {}}}})
+    def gaps(
+        svc: Svc,
+        by: Annotated[str, Query(pattern=f"^({'|'.join(AXES)})$")] = "climate_zone",
+        rows: Annotated[str, Query(pattern=f"^({'|'.join(ROWS)})$")] = "category",
+        fmt: Annotated[
+            str | None,
+            Query(
+                alias="format",
+                pattern="^(csv|sources)$",
+                description="csv: one row per cell; sources: one row per publication",
+            ),
+        ] = None,
+    ) -> dict | Response:
+        """The evidence map: per row × column, sources by kind, class of gap, soil-carbon span and demand."""
         with svc.lock:
-            return svc.kb.gaps(by).to_dict()
+            matrix = svc.kb.gaps(by, rows)
+        if fmt is None:
+            return matrix.to_dict()
+        body = matrix.to_csv() if fmt == "csv" else matrix.sources_csv()
+        name = f"humus-evidence-{'cells' if fmt == 'csv' else 'sources'}-{rows}-{by}.csv"
+        return Response(body, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
     @r.get("/api/gaps.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
     def gaps_png(
         svc: Svc,
         by: Annotated[str, Query(pattern=f"^({'|'.join(AXES)})$")] = "climate_zone",
+        rows: Annotated[str, Query(pattern=f"^({'|'.join(ROWS)})$")] = "category",
         lang: Annotated[str, Query(pattern="^(en|fr|es)$")] = "en",
     ) -> Response:
         with svc.lock:
-            matrix = svc.kb.gaps(by)
+            matrix = svc.kb.gaps(by, rows)
         buffer = io.BytesIO()
         draw_heatmap(matrix, buffer, lang)
         return Response(buffer.getvalue(), media_type="image/png")

@@ -240,25 +240,40 @@ def zone(
 
 @app.command()
 def gaps(
-    by: Annotated[str, typer.Option("--by", help="climate_zone, soil_class or land_use.")] = "climate_zone",
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the matrix as CSV.")] = None,
-    png_path: Annotated[Path | None, typer.Option("--png", help="Draw the heatmap (PNG).")] = None,
+    by: Annotated[
+        str, typer.Option("--by", "--cols", help="Columns: climate_zone, soil_class, land_use or outcome.")
+    ] = "climate_zone",
+    rows: Annotated[str, typer.Option("--rows", help="Rows: category (WOCAT SLM group) or practice.")] = "category",
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write one row per cell as CSV.")] = None,
+    sources_path: Annotated[
+        Path | None, typer.Option("--sources", help="Write one row per publication and cell as CSV.")
+    ] = None,
+    png_path: Annotated[Path | None, typer.Option("--png", help="Draw the map (PNG).")] = None,
+    demand: Annotated[
+        bool, typer.Option("--demand", help="List the most asked unanswered practice × column pairs.")
+    ] = False,
     lang: Annotated[str, typer.Option(parser=_language, help="Language of the zone names in the heatmap.")] = "en",
     home: HomeOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Research gaps: evidence per practice category × zone, with the empty and thin cells ranked."""
+    """The evidence map: per practice category (or practice) × zone or outcome, the sources by kind, what kind
+    of gap each cell is (absolute, synthesis, thin, conflicting, covered), and the gaps ranked."""
     kb, _ = _open(home)
     try:
-        matrix = kb.gaps(by)
+        matrix = kb.gaps(by, rows)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     if csv_path:
         csv_path.write_text(matrix.to_csv(), encoding="utf-8")
+    if sources_path:
+        sources_path.write_text(matrix.sources_csv(), encoding="utf-8")
     if png_path:
         draw_heatmap(matrix, png_path, lang)
-    if as_json:
+    if demand:
+        asked = kb.demand(by).most_common(25)
+        typer.echo("\n".join(f"{n:>4}  {p} × {c}" for (p, c), n in asked) or "no unanswered question logged")
+    elif as_json:
         typer.echo(json.dumps(matrix.to_dict(), indent=2, ensure_ascii=False))
     else:
         typer.echo(render_gaps(matrix))
@@ -279,6 +294,8 @@ def ask(
     kb, settings = _open(home)
     try:
         answer = Chat(kb, load_llm(settings)).ask(question, lang=lang, filters=filters or [])
+        if settings.question_log:
+            kb.log_question("question", question, answer.language, answer.found)
     except (ValueError, ModelUnavailableError, IndexMismatchError, LLMUnavailableError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

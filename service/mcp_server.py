@@ -26,7 +26,7 @@ from pydantic import Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from index.catalog import FACETS, QueryError
-from index.gaps import AXES
+from index.gaps import AXES, ROWS
 from index.kb import SearchRequest
 from index.zones import Conditions, ZoneError, classify
 from ingest.formats import PARSERS
@@ -173,12 +173,15 @@ def build_server(service: Callable[[], Service], *, writes: bool) -> MCPServer:
     @server.tool(annotations=read)
     async def gaps(
         by: Annotated[str, Field(description=f"Columns of the map: {', '.join(AXES)}.")] = "climate_zone",
+        rows: Annotated[str, Field(description="Rows: category (practice category) or practice.")] = "category",
     ) -> dict[str, Any]:
-        """The evidence map: per practice category × zone, the practice sheets, WOCAT records, documents and cited
-        soil-carbon measurements, and the empty or thin cells ranked as plausible research gaps."""
-        if by not in AXES:
-            raise ToolError(f"`by` must be one of {', '.join(AXES)}")
-        return await locked(lambda: service().kb.gaps(by).to_dict())
+        """The evidence map: per practice category (or practice) × zone or outcome, the sources by kind of evidence
+        (meta-analysis ... guideline), WOCAT records and documents, the soil-carbon figures' span, the class of
+        each cell (absolute_gap, synthesis_gap, thin, conflicting, covered), the demand (unanswered questions),
+        and the gaps ranked as a researcher would pursue them."""
+        if by not in AXES or rows not in ROWS:
+            raise ToolError(f"`by` must be one of {', '.join(AXES)}; `rows` one of {', '.join(ROWS)}")
+        return await locked(lambda: service().kb.gaps(by, rows).to_dict())
 
     if writes:
         write = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)

@@ -90,20 +90,26 @@ def render_zone(result: Classification, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+STATE_MARK = {"absolute_gap": ".", "conflicting": "!", "thin": "t", "synthesis_gap": "s", "covered": ""}
+
+
 def render_gaps(matrix: GapMatrix, shown: int = 25) -> str:
-    """The matrix (evidence per cell; '.' for none) and the gaps, plausible ones first."""
+    """The map (publications + records + documents per cell, marked by class) and the gaps, best first."""
     width = max(len(c) for c in matrix.categories) if matrix.categories else 10
     heads = [c[:7] for c in matrix.columns]
-    lines = [f"evidence per category × {matrix.by} (practice sheets + WOCAT records + documents)", ""]
+    lines = [f"evidence per {matrix.rows} × {matrix.by}: publications cited by the sheets + WOCAT records + "
+             "documents; . absolute gap, t thin, s synthesis gap, ! conflicting figures", ""]  # fmt: skip
     lines.append(" " * width + "  " + " ".join(f"{h:>7}" for h in heads))
     for cat in matrix.categories:
-        row = [matrix.cell(cat, col).evidence for col in matrix.columns]
-        lines.append(f"{cat:<{width}}  " + " ".join(f"{v or '.':>7}" for v in row))
+        cells = [matrix.cell(cat, col) for col in matrix.columns]
+        marks = [f"{(len(c.sources) + len(c.wocat) + len(c.documents)) or ''}{STATE_MARK[c.state]}" for c in cells]
+        lines.append(f"{cat:<{width}}  " + " ".join(f"{m:>7}" for m in marks))
     plausible = [g for g in matrix.gaps if g.plausible]
-    lines += ["", f"{len(matrix.gaps)} empty or thin cells, {len(plausible)} plausible; the first {shown}:"]
+    lines += ["", f"{len(matrix.gaps)} gaps, {len(plausible)} plausible; the first {shown}:"]
     for g in matrix.gaps[:shown]:
         mark = "plausible" if g.plausible else "unlikely "
-        lines.append(f"  {mark} {g.category} × {g.column}: {g.evidence} item(s); {g.why}")
+        asked = f", asked {g.demand}×" if g.demand else ""
+        lines.append(f"  {mark} {g.category} × {g.column}: {g.state.replace('_', ' ')}{asked}; {g.why}")
     return "\n".join(lines)
 
 

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         description="Key that write requests (uploads, deletes, and the MCP write tools) must send as `X-API-Key`; "
         "unset: writes are off.",
     )
+    question_log: bool = Field(
+        False,
+        description="Keep a log of questions and searches (text, language, practices, zones and outcomes named, "
+        "answered or not, day; no IP, no user id) in HOME/questions.jsonl: the demand layer of the evidence map.",
+    )
     llm_provider: Literal["none", "openai", "ollama"] = Field(
         "none", description="Chat model that writes answers from the passages: `none` (extractive), `openai`, `ollama`."
     )

@@ -181,6 +181,15 @@ def test_gaps_json_and_png(client: TestClient) -> None:
     assert body["by"] == "soil_class" and len(body["columns"]) == 7
     png = client.get("/api/gaps.png", params={"lang": "fr"})
     assert png.status_code == 200 and png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    cells = list(csv.DictReader(io.StringIO(client.get("/api/gaps", params={"by": "outcome", "format": "csv"}).text)))
+    assert len(cells) == 8 * len({c["category"] for c in cells}) and cells[0]["outcome"] == "soil_carbon"
+    assert {c["class"] for c in cells} <= {"absolute_gap", "conflicting", "thin", "synthesis_gap", "covered"}
+    assert any(c["class"] == "covered" and int(c["meta-analysis"]) > 0 for c in cells)
+    response = client.get("/api/gaps", params={"rows": "practice", "format": "sources"})
+    sources = list(csv.DictReader(io.StringIO(response.text)))
+    assert "attachment" in response.headers["content-disposition"]
+    no_till = [s for s in sources if s["practice"] == "no-till" and s["key"] == "west-post-2002"]
+    assert no_till and no_till[0]["kind"] == "meta-analysis" and no_till[0]["doi"]
 
 
 def test_document_view(client: TestClient) -> None:

@@ -107,11 +107,20 @@ def test_ask_and_follow_the_citation(page: Page) -> None:
 
 
 def test_gap_map(page: Page) -> None:
+    page.select_option("#ui-lang", "en")
     page.click(".tabs button[data-tab='gaps']")
-    image = page.locator("#gaps-img")
-    expect(image).to_be_visible()
-    page.wait_for_function("document.querySelector('#gaps-img').naturalWidth > 500")
+    covered = page.locator("#gaps-grid td.state-covered").first  # the interactive grid, cells coloured by class
+    expect(covered).to_have_attribute("title", re.compile("meta-analyses"))  # hover: sources by kind
+    covered.click()  # click: the sources, each opening its sheet
+    expect(page.locator("#gaps-detail li").first).to_be_visible()
+    page.locator("#gaps-detail li a").first.click()
+    expect(page.locator("#viewer")).to_be_visible()
+    page.click("#viewer-close")
     expect(page.locator("#gaps-list li").first).to_be_visible()
+    page.select_option("#gaps-by", "outcome")
+    expect(page.locator("#gaps-grid thead th", has_text="greenhouse gases")).to_be_visible()
+    png = page.request.get(page.locator("#gaps-png").evaluate("a => a.href"))
+    assert png.headers["content-type"] == "image/png" and len(png.body()) > 20_000
     page.screenshot(path=str(SHOTS / "5-gaps.png"), full_page=True)
 
 

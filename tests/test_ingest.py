@@ -142,6 +142,9 @@ evidence: both
 references:
   - key: test-ref
     citation: A test citation used only by this test.
+    kind: field-experiment
+    region: [BF]
+    outcomes: [soil_carbon]
     url: https://example.org/test
 updated: 2026-11-20
 ---

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import shutil
@@ -13,6 +14,7 @@ import yaml
 from conftest import RASTER, ROOT
 from typer.testing import CliRunner
 
+from index import questions
 from index.kb import KnowledgeBase
 from index.zones import Conditions, Place, ZoneError
 from service.cli import app
@@ -179,3 +181,70 @@ def test_gaps_cli_json_csv_png(small_kb: KnowledgeBase, tmp_path: Path) -> None:
     }
     out = CliRunner().invoke(app, ["gaps", "--home", home])
     assert out.exit_code == 0 and "plausible" in out.output
+
+
+def _study(key: str, kind: str, doi: str) -> dict:
+    return {"key": key, "citation": f"Author, A. (2020). A {kind}.", "kind": kind, "region": ["FI"],
+            "outcomes": ["soil_carbon"], "doi": doi}  # fmt: skip
+
+
+def _boreal_pits(kb: KnowledgeBase, references: list[dict], soc_effect: list[dict] | None = None) -> None:
+    """A practice sheet documented only in the boreal dry zone, with the publications given."""
+    _sheet(PRACTICES / "zai-planting-pits.en.md", kb.folder / "boreal-pits.en.md", id="boreal-pits",
+           climate_zones=["boreal_dry"], unsuited=[], references=references, soc_effect=soc_effect or [], inputs=[],
+           labour=[], costs=[])  # fmt: skip
+    assert kb.ingest([kb.folder], index=False).count("failed") == 0
+
+
+def test_a_meta_analysis_turns_a_synthesis_gap_into_covered(small_kb: KnowledgeBase) -> None:
+    assert small_kb.gaps().cell("water_harvesting", "boreal_dry").state == "absolute_gap"
+    trials = [_study(f"trial-{n}", "field-experiment", f"10.1/t{n}") for n in range(3)]
+    _boreal_pits(small_kb, trials)
+    cell = small_kb.gaps().cell("water_harvesting", "boreal_dry")
+    assert cell.state == "synthesis_gap" and cell.by_kind()["field-experiment"] == 3
+    _boreal_pits(small_kb, trials[:1])
+    assert small_kb.gaps().cell("water_harvesting", "boreal_dry").state == "thin"
+    _boreal_pits(small_kb, [*trials, _study("synthesis", "meta-analysis", "10.1/m")])
+    matrix = small_kb.gaps()
+    assert matrix.cell("water_harvesting", "boreal_dry").state == "covered"
+    assert ("water_harvesting", "boreal_dry") not in {(g.category, g.column) for g in matrix.gaps}
+    sources = [r for r in matrix.source_table() if r["climate_zone"] == "boreal_dry"]
+    assert {r["kind"] for r in sources} == {"field-experiment", "meta-analysis"} and sources[0]["doi"]
+
+
+def test_figures_of_opposite_sign_are_conflicting(small_kb: KnowledgeBase) -> None:
+    studies = [_study("gain", "meta-analysis", "10.1/g"), _study("loss", "field-experiment", "10.1/l")]
+    effects = [{"rate_t_c_ha_yr": {"mean": 0.3}, "reference": "gain"},
+               {"relative_change_pct": {"low": -12, "high": -4}, "reference": "loss"}]  # fmt: skip
+    _boreal_pits(small_kb, studies, effects)
+    cell = small_kb.gaps().cell("water_harvesting", "boreal_dry")
+    assert cell.state == "conflicting" and cell.effect()["rate_t_c_ha_yr"] == {"low": 0.3, "high": 0.3, "figures": 1}
+    by_outcome = small_kb.gaps("outcome", rows="practice")
+    assert by_outcome.cell("boreal-pits", "soil_carbon").state == "conflicting"
+    assert by_outcome.cell("boreal-pits", "yield").state == "absolute_gap"
+
+
+def test_unanswered_questions_are_the_demand_layer(tmp_path: Path) -> None:
+    kb = KnowledgeBase.open(tmp_path / "home", glossary=ROOT / "corpus" / "glossary" / "glossary.csv")
+    kb.ingest([PRACTICES / "zai-planting-pits.en.md"], index=False)
+    kb.log_question("question", "How much carbon do zaï pits add in a tropical dry climate?", "en", answered=False)
+    kb.log_question("question", "How deep are zaï pits in a tropical dry climate?", "en", answered=True)
+    kb.log_question("search", "¿Los hoyos zaï reducen la erosión en clima tropical seco?", "es", answered=False)
+    assert kb.demand()[("zai-planting-pits", "tropical_dry")] == 2
+    matrix = kb.gaps()
+    assert all(matrix.cell(c, "tropical_dry").demand == 2 for c in ("water_harvesting", "integrated_soil_fertility")
+               if c in matrix.categories)  # fmt: skip
+    assert kb.gaps("outcome").cell("water_harvesting", "erosion").demand == 1
+    out = CliRunner().invoke(app, ["gaps", "--home", str(kb.home), "--demand"])
+    assert "2  zai-planting-pits × tropical_dry" in out.output
+
+
+def test_the_question_log_keeps_only_what_the_readme_says(tmp_path: Path) -> None:
+    kb = KnowledgeBase.open(tmp_path / "home", glossary=ROOT / "corpus" / "glossary" / "glossary.csv")
+    kb.log_question("question", "What raises soil carbon under no-till?", "en", answered=True)
+    (entry,) = questions.entries(kb.home)
+    assert tuple(entry) == questions.FIELDS and entry["practices"] == ["no-till"]
+    assert not {"ip", "client", "user", "session", "session_id", "time"} & set(entry)
+    assert entry["day"] == dt.date.today().isoformat()  # the day, not the time of day
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "no IP address, no user or session id, no time of day" in readme

@@ -128,7 +128,7 @@ def _practice(front: dict[str, Any], body: str, path: Path) -> ParsedDocument:
     for unit in units:
         unit.lang = sheet.lang
     summary = Unit(text=f"{sheet.title}. {sheet.summary}", section=sheet.title, lang=sheet.lang)
-    meta = sheet.model_dump(mode="json", exclude={"id", "lang", "title"})
+    meta = sheet.model_dump(mode="json", exclude={"id", "lang", "title"}, exclude_none=True)
     meta.update({"format": "practice", "practice_id": sheet.id})
     return ParsedDocument(
         key="",

@@ -27,6 +27,14 @@ const I18N = {
       maintenance_cost: "Maintenance cost" },
     langs: { en: "English", fr: "French", es: "Spanish" }, evidence: "items", rules: "How it was decided",
     open: "Open", error: "Something went wrong:", download_csv: "Download CSV",
+    gaps_rows: "Rows", by_category: "Practice category", by_practice: "Practice", outcome: "Outcome",
+    cells_csv: "Cells (CSV)", sources_csv: "Sources (CSV)", picture: "Picture (PNG)", asked: "unanswered questions",
+    document: "document",
+    gap_class: { absolute_gap: "no evidence", conflicting: "conflicting figures", thin: "thin evidence",
+      synthesis_gap: "no synthesis yet", covered: "covered by a synthesis" },
+    kinds: { "meta-analysis": "meta-analyses", "systematic-review": "systematic reviews", review: "reviews",
+      "field-experiment": "field experiments", "on-farm-trial": "on-farm trials", "case-study": "case studies",
+      model: "model studies", guideline: "guidelines" },
     figures: "Figures and quantities", rate_unit: "t C/ha/yr", years: "years", case_study: "one farm or site",
     uncertainty: { se: "standard error", sd: "standard deviation", ci95: "95% confidence interval" },
     range_of: (a, b) => `results from ${a} to ${b}`,
@@ -61,6 +69,14 @@ const I18N = {
       market: "Orientation marchande", establishment_cost: "Coût de mise en place", maintenance_cost: "Coût d'entretien" },
     langs: { en: "anglais", fr: "français", es: "espagnol" }, evidence: "éléments", rules: "Comment c'est décidé",
     open: "Ouvrir", error: "Un problème est survenu :", download_csv: "Télécharger en CSV",
+    gaps_rows: "Lignes", by_category: "Catégorie de pratique", by_practice: "Pratique", outcome: "Effet étudié",
+    cells_csv: "Cellules (CSV)", sources_csv: "Sources (CSV)", picture: "Image (PNG)", asked: "questions sans réponse",
+    document: "document",
+    gap_class: { absolute_gap: "aucune preuve", conflicting: "chiffres contradictoires", thin: "preuves minces",
+      synthesis_gap: "pas encore de synthèse", covered: "couvert par une synthèse" },
+    kinds: { "meta-analysis": "méta-analyses", "systematic-review": "revues systématiques", review: "revues",
+      "field-experiment": "essais en station", "on-farm-trial": "essais à la ferme", "case-study": "études de cas",
+      model: "études de modélisation", guideline: "guides" },
     figures: "Chiffres et quantités", rate_unit: "t C/ha/an", years: "ans", case_study: "une seule exploitation ou un seul site",
     uncertainty: { se: "erreur type", sd: "écart type", ci95: "intervalle de confiance à 95 %" },
     range_of: (a, b) => `résultats de ${a} à ${b}`,
@@ -94,6 +110,14 @@ const I18N = {
       market: "Orientación al mercado", establishment_cost: "Costo de establecimiento", maintenance_cost: "Costo de mantenimiento" },
     langs: { en: "inglés", fr: "francés", es: "español" }, evidence: "elementos", rules: "Cómo se decidió",
     open: "Abrir", error: "Algo salió mal:", download_csv: "Descargar CSV",
+    gaps_rows: "Filas", by_category: "Categoría de práctica", by_practice: "Práctica", outcome: "Efecto estudiado",
+    cells_csv: "Celdas (CSV)", sources_csv: "Fuentes (CSV)", picture: "Imagen (PNG)", asked: "preguntas sin respuesta",
+    document: "documento",
+    gap_class: { absolute_gap: "sin evidencia", conflicting: "cifras contradictorias", thin: "evidencia escasa",
+      synthesis_gap: "aún sin síntesis", covered: "cubierto por una síntesis" },
+    kinds: { "meta-analysis": "metaanálisis", "systematic-review": "revisiones sistemáticas", review: "revisiones",
+      "field-experiment": "ensayos en estación", "on-farm-trial": "ensayos en finca", "case-study": "estudios de caso",
+      model: "estudios de modelización", guideline: "guías" },
     figures: "Cifras y cantidades", rate_unit: "t C/ha/año", years: "años", case_study: "una sola finca o sitio",
     uncertainty: { se: "error estándar", sd: "desviación estándar", ci95: "intervalo de confianza del 95 %" },
     range_of: (a, b) => `resultados de ${a} a ${b}`,
@@ -496,17 +520,59 @@ async function findForPlace() {
 
 // --- gaps and practices ---------------------------------------------------------------------------
 
+const GAP_CLASSES = ["absolute_gap", "conflicting", "thin", "synthesis_gap", "covered"];
+
 async function loadGaps() {
   const by = $("#gaps-by").value;
-  $("#gaps-img").src = `/api/gaps.png?by=${by}&lang=${state.lang}`;
+  const rows = $("#gaps-rows").value;
+  const query = `by=${by}&rows=${rows}`;
+  $("#gaps-png").href = `/api/gaps.png?${query}&lang=${state.lang}`;
+  $("#gaps-csv").href = `/api/gaps?${query}&format=csv`;
+  $("#gaps-sources").href = `/api/gaps?${query}&format=sources`;
+  $("#gaps-legend").replaceChildren(...GAP_CLASSES.map((c) => el("span", { class: `key state-${c}` }, t("gap_class")[c])));
   try {
-    const data = await api(`/api/gaps?by=${by}`);
+    const data = await api(`/api/gaps?${query}`);
+    const cells = Object.fromEntries(data.cells.map((c) => [`${c.category}|${c.column}`, c]));
+    const colName = (c) => (data.column_names[c] || {})[state.lang] || c.replace(/_/g, " ");
+    const rowName = (r) => (rows === "category" ? data.category_names[r] || r : r.replace(/-/g, " "));
+    const head = el("tr", {}, el("th", {}), data.columns.map((c) => el("th", { scope: "col" }, colName(c))));
+    const body = data.categories.map((r) => el("tr", {}, el("th", { scope: "row" }, rowName(r)), data.columns.map((c) => {
+      const cell = cells[`${r}|${c}`];
+      const found = cell.sources.length + cell.wocat_records.length + cell.document_ids.length;
+      return el("td", { class: `state-${cell.class}`, tabindex: "0", title: gapTitle(cell),
+        onclick: () => showGapCell(cell, rowName(r), colName(c)),
+        onkeydown: (e) => { if (e.key === "Enter") showGapCell(cell, rowName(r), colName(c)); } },
+      found || "", cell.demand ? el("sup", {}, `?${cell.demand}`) : "");
+    })));
+    $("#gaps-grid").replaceChildren(el("table", { class: "gap-grid" }, el("thead", {}, head), el("tbody", {}, body)));
     $("#gaps-list").replaceChildren(...data.gaps.filter((g) => g.plausible).slice(0, 12).map((g) =>
-      el("li", {}, el("strong", {}, data.category_names[g.category] || g.category), " × ",
-        (data.column_names[g.column] || {})[state.lang] || g.column, ` — ${g.evidence} ${t("evidence")}; ${g.why}`)));
+      el("li", {}, el("strong", {}, rowName(g.category)), " × ", colName(g.column),
+        ` — ${t("gap_class")[g.state]}; ${g.why}`)));
   } catch (err) {
     $("#gaps-list").replaceChildren(el("li", {}, `${t("error")} ${err.message}`));
   }
+}
+
+function gapTitle(cell) {
+  // What a hover shows: the class, the sources by kind, the soil-carbon span, the demand.
+  const kinds = Object.entries(cell.kinds).filter(([, n]) => n).map(([k, n]) => `${n} ${t("kinds")[k] || k}`);
+  const spans = Object.entries(cell.effect).map(([m, e]) =>
+    `${m === "rate_t_c_ha_yr" ? t("rate_unit") : "%"}: ${Number(e.low).toLocaleString(state.lang)} … ${Number(e.high).toLocaleString(state.lang)} (${e.figures})`);
+  return [t("gap_class")[cell.class], kinds.join(", "), spans.join("; "), cell.demand ? `${t("asked")}: ${cell.demand}` : ""]
+    .filter(Boolean).join("\n");
+}
+
+function showGapCell(cell, row, column) {
+  const sources = cell.sources.map((s) => el("li", {}, el("span", { class: "kind" }, t("kinds")[s.kind] || s.kind || "?"), " ",
+    el("a", { href: "#", onclick: (e) => { e.preventDefault(); openPractice(s.practice); } }, s.practice.replace(/-/g, " ")), ": ",
+    s.doi ? el("a", { href: `https://doi.org/${s.doi}`, target: "_blank", rel: "noopener" }, s.citation)
+      : s.url ? el("a", { href: s.url, target: "_blank", rel: "noopener" }, s.citation) : s.citation));
+  const documents = [...cell.wocat_records, ...cell.document_ids].map((id) => el("li", {},
+    el("span", { class: "kind" }, cell.wocat_records.includes(id) ? "WOCAT" : t("document")), " ",
+    el("a", { href: "#", onclick: (e) => { e.preventDefault(); openDocument(id, null, null); } }, id)));
+  $("#gaps-detail").replaceChildren(el("h3", {}, `${row} × ${column} — ${t("gap_class")[cell.class]}`),
+    el("p", {}, gapTitle(cell).split("\n").slice(1).join(" · ")),
+    sources.length || documents.length ? el("ul", {}, sources, documents) : el("p", {}, t("none")));
 }
 
 async function loadPractices() {
@@ -537,6 +603,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#new-chat").addEventListener("click", () => { state.session = null; $("#chat").replaceChildren(); });
   $("#place-form").addEventListener("submit", (e) => { e.preventDefault(); findForPlace(); });
   $("#gaps-by").addEventListener("change", loadGaps);
+  $("#gaps-rows").addEventListener("change", loadGaps);
   $("#viewer-close").addEventListener("click", () => $("#viewer").close());
   state.zones = await api("/api/zones").catch(() => null);
   applyLanguage();
