@@ -23,16 +23,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import yaml
+
 from index.catalog import Catalog
-from index.zones import zones
+from index.zones import ZONE_DIR, zones
 from ingest import vocab
 from ingest.practice import EVIDENCE_KINDS, OUTCOMES
 
+REGIONS = yaml.safe_load((ZONE_DIR / "world_regions.yaml").read_text(encoding="utf-8"))["regions"]
+REGION_OF = {country: r["id"] for r in REGIONS for country in r["countries"]}  # ISO alpha-2 -> UN M49 region
+REGION_NAMES = {"global": {"en": "Worldwide", "fr": "Monde", "es": "Mundial"}} | {r["id"]: r["names"] for r in REGIONS}
 AXES: dict[str, tuple[str, ...]] = {
     "climate_zone": vocab.CLIMATE_ZONES,
     "soil_class": vocab.SOIL_CLASSES,
     "land_use": vocab.LAND_USES,
     "outcome": OUTCOMES,
+    "region": tuple(REGION_NAMES),
 }
 ROWS = ("category", "practice")
 KINDS = ("sheets", "wocat", "documents", "measurements")
@@ -137,7 +143,7 @@ class GapMatrix:
             "categories": self.categories,
             "category_names": {c: vocab.SLM_GROUPS.get(c, c) for c in self.categories},
             "columns": self.columns,
-            "column_names": {c: zones().names(c) for c in self.columns},
+            "column_names": {c: REGION_NAMES.get(c) or zones().names(c) for c in self.columns},
             "cells": [
                 {
                     "category": cat,
@@ -148,6 +154,7 @@ class GapMatrix:
                         {k: s.get(k) for k in ("practice", "kind", "key", "citation", "doi", "url")}
                         for s in self.cells[(cat, col)].sources.values()
                     ],
+                    "figures": self.cells[(cat, col)].figures,  # each with its uncertainty, as the sheet gives it
                     "wocat_records": self.cells[(cat, col)].wocat,
                     "document_ids": self.cells[(cat, col)].documents,
                 }
@@ -251,8 +258,20 @@ def gap_matrix(
     return GapMatrix(by, row_ids, columns, cells, gaps, rows)
 
 
+def _regions(values: list[str]) -> set[str]:
+    """World regions of a publication's or a document's countries ("global" stays; zone ids have none)."""
+    return {"global" if v == "global" else REGION_OF.get(v.upper(), "") for v in values} - {""}
+
+
 def _columns(by: str, doc, facets: dict[str, list[str]]) -> list[str]:  # noqa: ANN001 - a StoredDocument
-    """The columns a document counts in: its facet values, or on the outcome axis what its sources report on."""
+    """The columns a document counts in: its facet values; on the outcome axis what its sources report on; on the
+    region axis where its sources' data (a sheet) or its country (a record, a document) are."""
+    if by == "region":
+        if doc.doc_type == "practice":
+            found = set().union(*(_regions(r.get("region") or []) for r in doc.metadata.get("references") or []))
+        else:
+            found = _regions(facets.get("country", []))
+        return [c for c in AXES[by] if c in found]
     if by != "outcome":
         return [c for c in facets.get(by, []) if c in AXES[by]]
     if doc.doc_type == "practice":
@@ -270,14 +289,16 @@ def _add_sources(cell: Cell, meta: dict, practice: str, by: str, col: str) -> No
     for ref in meta.get("references") or []:
         if by == "outcome" and col not in (ref.get("outcomes") or []):
             continue
+        if by == "region" and col not in _regions(ref.get("region") or []):
+            continue
         named = [r for r in ref.get("region") or [] if r in AXES.get(by, ())]
         if named and col not in named:  # the publication says which zone it studied, and it is another
             continue
         identity = ref.get("doi") or ref.get("url") or f"{practice}:{ref['key']}"
         cell.sources.setdefault(identity, {**ref, "practice": practice, "outcomes": ref.get("outcomes") or [],
                                            "region": ref.get("region") or []})  # fmt: skip
-    if by == "outcome" and col != "soil_carbon":
-        return
+    if (by == "outcome" and col != "soil_carbon") or by == "region":
+        return  # a sheet's soil-carbon figures are not placed by outcome other than soil carbon, nor by region
     for effect in meta.get("soc_effect") or []:
         cell.measurements += 1
         for measure in ("rate_t_c_ha_yr", "relative_change_pct"):
@@ -376,7 +397,7 @@ CLASS_STYLE = {
     "covered": ("#56B4E9", "", "covered by a synthesis"),
 }
 AXIS_NAMES = {"climate_zone": "IPCC climate zone", "soil_class": "IPCC soil class", "land_use": "land use",
-              "outcome": "outcome"}  # fmt: skip
+              "outcome": "outcome", "region": "where the studies were made (UN M49 region)"}  # fmt: skip
 
 
 def draw_heatmap(matrix: GapMatrix, path: Path | BinaryIO, lang: str = "en") -> None:
@@ -410,7 +431,7 @@ def draw_heatmap(matrix: GapMatrix, path: Path | BinaryIO, lang: str = "en") -> 
             if cell.demand:
                 label += f"\n{cell.demand} asked"
             ax.text(j, i, label, ha="center", va="center", fontsize=7, color="#111")
-    names = [z.names(c).get(lang, c) if matrix.by != "outcome" else c.replace("_", " ") for c in cols]
+    names = [(REGION_NAMES.get(c) or z.names(c)).get(lang, c.replace("_", " ")) for c in cols]
     ax.set_xticks(range(len(cols)), names, rotation=35, ha="right", fontsize=8)
     labels = [_short(vocab.SLM_GROUPS.get(r, r)) if matrix.rows == "category" else r for r in rows]
     ax.set_yticks(range(len(rows)), labels, fontsize=8)

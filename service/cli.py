@@ -241,7 +241,7 @@ def zone(
 @app.command()
 def gaps(
     by: Annotated[
-        str, typer.Option("--by", "--cols", help="Columns: climate_zone, soil_class, land_use or outcome.")
+        str, typer.Option("--by", "--cols", help="Columns: climate_zone, soil_class, land_use, outcome or region.")
     ] = "climate_zone",
     rows: Annotated[str, typer.Option("--rows", help="Rows: category (WOCAT SLM group) or practice.")] = "category",
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write one row per cell as CSV.")] = None,

@@ -212,6 +212,17 @@ def test_a_meta_analysis_turns_a_synthesis_gap_into_covered(small_kb: KnowledgeB
     assert {r["kind"] for r in sources} == {"field-experiment", "meta-analysis"} and sources[0]["doi"]
 
 
+def test_studies_are_placed_in_the_world_region_of_their_data(small_kb: KnowledgeBase) -> None:
+    finnish = _study("trial", "field-experiment", "10.1/t")  # region [FI]
+    worldwide = {**_study("synthesis", "meta-analysis", "10.1/m"), "region": ["global"]}
+    _boreal_pits(small_kb, [finnish, worldwide])
+    matrix = small_kb.gaps("region", rows="practice")
+    assert matrix.cell("boreal-pits", "europe").state == "thin"  # one field experiment, no synthesis there
+    assert matrix.cell("boreal-pits", "global").state == "covered"
+    assert matrix.cell("boreal-pits", "africa").state == "absolute_gap"
+    assert matrix.to_dict()["column_names"]["latin_america"]["es"] == "América Latina y el Caribe"
+
+
 def test_figures_of_opposite_sign_are_conflicting(small_kb: KnowledgeBase) -> None:
     studies = [_study("gain", "meta-analysis", "10.1/g"), _study("loss", "field-experiment", "10.1/l")]
     effects = [{"rate_t_c_ha_yr": {"mean": 0.3}, "reference": "gain"},
