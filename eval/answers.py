@@ -203,10 +203,11 @@ def _candidate_source(kb: KnowledgeBase, doc_id: str) -> set[str]:
     return names
 
 
-def tuning_cases(kb: KnowledgeBase) -> list[tuple[Item, list, bool, list[bool]]]:
-    """Each tuning question in each language: its scored candidates and which of them hold the fact and source."""
+def tuning_cases(kb: KnowledgeBase) -> list[tuple[Item, list, list[bool] | None]]:
+    """Each tuning question in each language: its scored candidates and which of them hold the fact and source
+    (None for a question the place route answers: no weight changes its answer)."""
     from index.search import query_language
-    from service.chat import PASSAGES, QUANTITY
+    from service.chat import PASSAGES
 
     chat = Chat(kb)
     cases = []
@@ -214,38 +215,45 @@ def tuning_cases(kb: KnowledgeBase) -> list[tuple[Item, list, bool, list[bool]]]
         for lang in LANGS:
             question = item.question[lang]
             asked = query_language(question, default=lang)
+            if chat._for_place(question, asked, None):
+                continue
             hits = kb.search(question, k=PASSAGES, lang=asked).hits
             candidates = chat.scored(question, asked, hits)
             right = [
                 has_fact(c.text, item.fact[lang]) and bool(_candidate_source(kb, c.doc_id) & set(item.source))
                 for c in candidates
             ]
-            cases.append((item, candidates, QUANTITY.search(question) is not None, right))
+            cases.append((item, candidates, right))
     return cases
 
 
 def tune(kb: KnowledgeBase) -> list[tuple[float, float, Weights]]:
-    """Grid search of the answer weights on the tuning two thirds: (answered right, abstained right, weights)."""
+    """Grid search of the answer weights on the tuning two thirds: (answered right, abstained right, weights), the
+    most answered right first among those refusing at least 0.9 of the unanswerable questions. Questions the place
+    route answers are left out (no weight changes them)."""
+    from dataclasses import replace
     from itertools import product
 
     cases = tuning_cases(kb)
+    answerable = sum(item.kind != "none" for item, _, _ in cases) or 1
+    unanswerable = sum(item.kind == "none" for item, _, _ in cases) or 1
+    floors = np.arange(0.2, 0.9, 0.025)
     out = []
-    grid = product((0.3, 0.4, 0.5, 0.6, 0.7), (0.2, 0.3, 0.4, 0.5), (0.3, 0.5, 0.7, 1.0), (0.06, 0.12))
-    for sim, cov, no_number, margin in grid:
-        passage = max(0.0, 1.0 - sim - cov)
-        for floor in np.arange(0.2, 0.75, 0.025):
-            w = Weights(sim, cov, passage, no_number, float(floor), margin)
-            right, abstained, answerable, unanswerable = 0, 0, 0, 0
-            for item, candidates, wants_number, correct in cases:
-                chosen = {id(c) for c in choose(candidates, wants_number, w)}
-                if item.kind == "none":
-                    unanswerable += 1
-                    abstained += not chosen
-                else:
-                    answerable += 1
-                    right += any(id(c) in chosen for c, ok in zip(candidates, correct, strict=True) if ok)
-            out.append((right / answerable, abstained / unanswerable, w))
-    return sorted(out, key=lambda r: -(r[0] + r[1]))
+    grid = product((0.2, 0.3, 0.4, 0.5, 0.6), (0.1, 0.2, 0.3, 0.4), (0.5, 0.7, 0.85, 1.0), (0.6, 0.8, 1.0),
+                   (0.06, 0.12))  # fmt: skip
+    for sim, cov, missing, other, margin in grid:
+        w = Weights(sim, cov, max(0.0, 1.0 - sim - cov), missing, -1.0, margin, other_practice=other)
+        best, hit = [], []  # per case: the best score, and whether a right candidate is among the quotes
+        for _item, candidates, correct in cases:
+            chosen = {id(c) for c in choose(candidates, w)}
+            best.append(max((c.score for c in candidates), default=-1.0))
+            hit.append(any(id(c) in chosen for c, ok in zip(candidates, correct, strict=True) if ok))
+        for floor in floors:
+            right = sum(h and b >= floor for (item, _, _), b, h in zip(cases, best, hit, strict=True)
+                        if item.kind != "none")  # fmt: skip
+            abstained = sum(b < floor for (item, _, _), b in zip(cases, best, strict=True) if item.kind == "none")
+            out.append((right / answerable, abstained / unanswerable, replace(w, min_score=round(float(floor), 3))))
+    return sorted(out, key=lambda r: (r[1] < 0.9, -r[0], -r[1]))
 
 
 if __name__ == "__main__":

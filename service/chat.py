@@ -20,6 +20,7 @@ citing them as [n]; citations are the passages it cites.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
@@ -30,7 +31,7 @@ import numpy as np
 from index.analysis import analyze
 from index.lexicon import QUERY_LANGS
 from index.search import group_bags, query_language
-from index.zones import zones
+from index.zones import Conditions, zones
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -56,12 +57,35 @@ QUANTITY = re.compile(
     r"cu[aá]nt[oa]s?|qu[eé]\s+(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero))\b",
     re.IGNORECASE,
 )
+# What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
+WANTS_YEAR = re.compile(
+    r"\b(?:(?:which|what)\s+year|by\s+when|since\s+when|until\s+when)\b|^\W*when\b|en\s+quelle\s+ann[ée]e|"
+    r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|^\W*quand\b|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|"
+    r"(?:desde|hasta)\s+cu[aá]ndo|cuándo",
+    re.IGNORECASE,
+)
+WANTS_NAME = re.compile(
+    r"\b(?:who|whom|where|which\s+(?:city|town|country|organi[sz]ation|body|event|database|agency|company|person|"
+    r"task\s+force))\b|\bqui\b|\boù\b|quel(?:le)?s?\s+(?:ville|pays|organisme|organisation|[ée]v[ée]nement|base|"
+    r"agence|entit[ée]|task\s+force)|\bqui[eé]n(?:es)?\b|\bd[oó]nde\b|\bqu[eé]\s+(?:ciudad|pa[ií]s|organismo|"
+    r"organizaci[oó]n|evento|base|agencia|entidad|grupo)",
+    re.IGNORECASE,
+)
+# A question asking which practices suit a place ("what can we do on sandy soil…?").
+WANTS_PRACTICES = re.compile(
+    r"\bwhat\s+(?:practices|can|could|should)\b|\bwhich\s+practices\b|quelles?\s+pratiques|"
+    r"\bque\s+(?:puis|peut|pouvons|dois|faire)|qu['’]est-ce\s+que\s+(?:je|nous|on)\s+peu|"
+    r"\bqu[eé]\s+(?:pr[aá]cticas|puedo|podemos|debo|debemos|hacer)",
+    re.IGNORECASE,
+)
+NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÀ-Ý][\w’'-]+")  # a capitalised word that does not start a sentence
+PLACE_PRACTICES = 4  # practices listed for a place
 # "Scientific and Technical Committee (STC)": a long form of capitalised words, then its initials in brackets.
 ACRONYM = re.compile(r"((?:[A-Z][\w'’-]*[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*){1,8})"
                      r"\(([A-Z][A-Za-z&]{1,9})\)")  # fmt: skip
 PASSAGES = 8  # documents read per question
-CHUNKS = 8  # best chunks cut into candidates
-POOL = 24  # candidates compared by embedding
+CHUNKS = 12  # best chunks cut into candidates
+POOL = 32  # candidates compared by embedding
 MAX_QUOTES = 3
 PER_FAMILY = 2  # quotes from one document (or one practice sheet's versions)
 SIM_FLOOR, SIM_SPAN = 0.75, 0.15  # the model's cosine mapped to 0..1 over this range
@@ -149,14 +173,16 @@ class Weights:
     similarity: float = 0.2
     coverage: float = 0.2
     passage: float = 0.6
-    no_number: float = 0.8  # factor on a candidate without a number when the question asks "how much"
+    missing: float = 0.8  # factor on a candidate without what the question asks for (a number, a year, a name)
     min_score: float = 0.75
     margin: float = 0.12  # further quotes score within this of the best
     context: float = 0.2  # weight of the share of the question found in the candidate's passage
+    other_practice: float = 0.7  # a question naming a practice: factor on another practice sheet's candidates
 
 
-# Tuned on two thirds of eval/answers (`python -m eval.answers --tune`), checked on the other third.
-WEIGHTS = Weights()
+# Tuned on two thirds of eval/answers (`python -m eval.answers --tune`: the most questions answered right with at
+# least 0.9 of the unanswerable ones refused), checked on the other third.
+WEIGHTS = Weights(similarity=0.5, coverage=0.3, passage=0.2, missing=0.5, min_score=0.7, other_practice=0.6)
 
 
 @dataclass(slots=True)
@@ -174,6 +200,8 @@ class _Candidate:
     coverage: float = 0.0
     similarity: float = 0.0
     score: float = 0.0
+    lacks: bool = False  # it does not hold what the question asks for (a number, a year, a name)
+    other_practice: bool = False  # from a practice sheet the question does not name, when it names one
 
     @property
     def chunk_text(self) -> str:
@@ -197,6 +225,7 @@ class Chat:
         self.llm = llm
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # candidate texts embedded lately
+        self._links: dict[str, list[str]] | None = None  # glossary concept → "practice:no-till", …
 
     def ask(
         self,
@@ -220,28 +249,65 @@ class Chat:
         result = self.kb.search(interpreted, k=PASSAGES, lang=lang, filters=filters or [])
         if self.llm is not None:
             return self._generate(question, interpreted, lang, session_id, result.hits)
-        chosen = self._select(interpreted, lang, result.hits)
+        chosen = self._for_place(interpreted, lang, filters) or self._select(interpreted, lang, result.hits)
         if not chosen:
             return Answer(question, NO_ANSWER[lang], lang, [], False, session_id, interpreted)
         wants_number = QUANTITY.search(interpreted) is not None
         citations = [self._cite(i, c, wants_number) for i, c in enumerate(chosen, 1)]
         return Answer(question, _compose(citations, lang), lang, citations, True, session_id, interpreted)
 
+    def _for_place(
+        self, question: str, lang: str, filters: list[str] | dict[str, list[str]] | None
+    ) -> list[_Candidate]:
+        """A question asking what to do in a place that it names by climate or soil, and no practice: the practices
+        documented for the place (or the nearest), best fit first, each with its first soil-carbon figure."""
+        named = self.named(question, lang)
+        if (
+            named["practice"]
+            or not (named["climate_zone"] or named["soil_class"])
+            or not WANTS_PRACTICES.search(question)
+        ):
+            return []
+        where = {"doc_type": ["practice"], **({"land_use": named["land_use"]} if named["land_use"] else {})}
+        if isinstance(filters, dict):
+            where = {**filters, **where}
+        elif filters:
+            where = [*filters, *(f"{key}={value}" for key, values in where.items() for value in values)]
+        place = Conditions(zone=next(iter(named["climate_zone"]), None), soil=next(iter(named["soil_class"]), None))
+        hits = self.kb.search(question, k=2 * PASSAGES, lang=lang, filters=where, conditions=place).hits
+        catalog = self.kb.catalog()
+        out: list[_Candidate] = []
+        for rank, doc in self._documents([h for h in hits if h.match and not h.unsuited], lang):
+            sheet_lang = doc.languages[0] if doc.languages else lang
+            effects = effect_facts(doc, sheet_lang)
+            if effects and len(out) < PLACE_PRACTICES:
+                text, reference = effects[0]
+                out.append(_Candidate(text, doc.id, catalog.family[doc.id], doc.title, sheet_lang, rank, None, 1.0,
+                                      reference))  # fmt: skip
+        return out
+
     # --- step 1: passages ------------------------------------------------------------------
 
-    def _documents(self, hits: list[Hit], lang: str) -> list[tuple[int, StoredDocument]]:
-        """The documents to read, by rank: a practice sheet in the asker's language where it has that version."""
+    def _documents(self, hits: list[Hit], lang: str, practices: list[str] = ()) -> list[tuple[int, StoredDocument]]:
+        """The documents to read, by rank: a practice sheet in the asker's language where it has that version;
+        then the sheets of the practices the question names (`practices`) that search did not find."""
         docs = self.kb.catalog().docs
         out = []
         for rank, hit in enumerate(hits):
             doc = docs.get(f"{hit.family}:{lang}") if hit.family.startswith("practice:") else None
             out.append((rank, doc or docs[hit.doc_id]))
+        found = {hit.family for hit in hits}
+        for practice in practices:
+            family = f"practice:{practice}"
+            doc = next((docs[f"{family}:{v}"] for v in (lang, *QUERY_LANGS) if f"{family}:{v}" in docs), None)
+            if family not in found and doc is not None:
+                out.append((len(out), doc))
         return out
 
     def _passages(
         self, question: str, groups: list[_Group], documents: list[tuple[int, StoredDocument]]
     ) -> list[tuple[float, int, StoredDocument, dict[str, Any]]]:
-        """(score, rank, document, chunk) of the best chunks of the documents found."""
+        """(score, rank, document, chunk) of every chunk of the documents found, best first."""
         rows = []
         for rank, doc in documents:
             rows += [(rank, doc, dict(r)) for r in self.kb.store.doc_chunks(doc.id)]
@@ -259,21 +325,23 @@ class Chat:
             pass
         prior = np.array([1.0 / (1.0 + r[0]) for r in rows])
         scores = PASSAGE_SIMILARITY * _scaled(similarity) + PASSAGE_COVERAGE * coverage + PASSAGE_RANK * prior
-        best = np.argsort(-scores)[:CHUNKS]
-        for i in best:
-            rows[i][2]["coverage"] = float(coverage[i])
-        return [(float(scores[i]), rows[i][0], rows[i][1], rows[i][2]) for i in best]
+        for row, share in zip(rows, coverage.tolist(), strict=True):
+            row[2]["coverage"] = share
+        return [(float(scores[i]), rows[i][0], rows[i][1], rows[i][2]) for i in np.argsort(-scores)]
 
     # --- step 2: candidates ----------------------------------------------------------------
 
-    def _candidates(self, hits: list[Hit], lang: str, groups: list[_Group], question: str) -> list[_Candidate]:
-        documents = self._documents(hits, lang)
+    def _candidates(
+        self, documents: list[tuple[int, StoredDocument]], lang: str, groups: list[_Group], question: str
+    ) -> list[_Candidate]:
         catalog = self.kb.catalog()
         out: list[_Candidate] = []
         best: dict[str, tuple[float, float]] = {}  # each document's best passage score and coverage
-        for score, rank, doc, chunk in self._passages(question, groups, documents):
+        passages = self._passages(question, groups, documents)
+        for score, _, doc, chunk in passages:
+            best.setdefault(doc.id, (score, chunk["coverage"]))
+        for score, rank, doc, chunk in passages[:CHUNKS]:
             family, context = catalog.family[doc.id], chunk["coverage"]
-            best[doc.id] = max(best.get(doc.id, (0.0, 0.0)), (score, context))
             for text in split_sentences(chunk["text"]):
                 if "http" not in text:
                     out.append(_Candidate(text, doc.id, family, doc.title, chunk["lang"], rank, chunk, score))
@@ -288,35 +356,49 @@ class Chat:
         return out
 
     def _select(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
-        return choose(self.scored(question, lang, hits), QUANTITY.search(question) is not None)
+        return choose(self.scored(question, lang, hits))
 
     def scored(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
-        """The candidates worth comparing, each with its coverage, similarity and passage score."""
+        """The candidates worth comparing, each with its coverage, similarity and passage score, and whether it
+        holds what the question asks for."""
         groups = self._term_groups(question, lang)
         if not groups or not hits:
             return []
-        candidates = self._candidates(hits, lang, groups, question)
-        years = {g.words for g in groups if YEAR.fullmatch(g.words)}
+        practices = self.named(question, lang)["practice"]
+        candidates = self._candidates(self._documents(hits, lang, practices), lang, groups, question)
         acronyms = defined_acronyms(c.text for c in candidates)
-        if years:  # a question about a year: a sentence about that year where there is one, else a passage
-            about = [c for c in candidates if _mentions(years, c.text)]
-            candidates = about or [c for c in candidates if _mentions(years, f"{c.chunk_text} {c.title}")]
+        wants = wanted(question)
+        asked_names = {fold_word(w) for w in NAME.findall(question)}
         titles: dict[str, set[str]] = {}
-        viable = []
         for c in candidates:
             if c.doc_id not in titles:
                 titles[c.doc_id] = set(self.kb.terms_of(c.title, c.lang))
             terms = set(self.kb.terms_of(_with_acronyms(c.text, acronyms), c.lang))
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
-            viable.append(c)
-        viable.sort(key=lambda c: -(c.coverage + c.passage))
-        facts = [c for c in viable if c.chunk is None]  # a few per sheet: always compared
-        viable = facts + [c for c in viable if c.chunk is not None][: max(POOL - len(facts), POOL // 2)]
+            c.lacks = not all(_holds(c, want, asked_names) for want in wants)
+            c.other_practice = (
+                bool(practices) and c.family.startswith("practice:") and (c.family.split(":")[1] not in practices)
+            )
+        candidates.sort(key=lambda c: -(c.coverage + c.passage))
+        facts = [c for c in candidates if c.chunk is None]  # a few per sheet: always compared
+        viable = facts + [c for c in candidates if c.chunk is not None][: max(POOL - len(facts), POOL // 2)]
         if viable:
             vectors = self._embed([c.text for c in viable])
             for c, similarity in zip(viable, (vectors @ self.kb.embed_query(question)).tolist(), strict=True):
                 c.similarity = similarity
         return viable
+
+    def named(self, text: str, lang: str) -> dict[str, list[str]]:
+        """The practices, climate zones, soil classes and land uses a text names, by the glossary."""
+        if self._links is None:
+            self._links = {c.id: c.links for c in self.kb.glossary_concepts()}
+        found: dict[str, list[str]] = {"practice": [], "climate_zone": [], "soil_class": [], "land_use": []}
+        for concept in self.kb.tagger().mentions(text, lang):
+            for link in self._links.get(concept, []):
+                facet, _, value = link.partition(":")
+                if facet in found and value not in found[facet]:
+                    found[facet].append(value)
+        return found
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Candidates' vectors (short texts: the int8 encoder, as for queries); recent ones are remembered."""
@@ -339,9 +421,9 @@ class Chat:
         for group in expanded.groups:
             alts = {t for bag in group_bags(group, QUERY_LANGS) for t in bag}
             rarity = lexical.rarity(alts)
-            # a rare phrase ("Helsinki") weighs more than a common one ("soil"); one that no chunk holds (a word
-            # left untranslated, or a thing the knowledge base never mentions) is no evidence either way
-            if alts and rarity < lexical.rarity(set()):
+            # a rare phrase ("Helsinki") weighs more than a common one ("soil"); one that no chunk holds (a thing
+            # the knowledge base never mentions, or a word left untranslated) weighs most, and no candidate has it
+            if alts:
                 source = group.source.strip()
                 groups.append(_Group(rarity * (1.5 if YEAR.fullmatch(source) else 1.0), alts, source))
         return groups
@@ -386,7 +468,8 @@ class Chat:
 
         groups = self._term_groups(interpreted, lang)
         passages = [
-            (doc, chunk) for _, _, doc, chunk in self._passages(interpreted, groups, self._documents(hits, lang))
+            (doc, chunk)
+            for _, _, doc, chunk in self._passages(interpreted, groups, self._documents(hits, lang))[:CHUNKS]
         ]
         if not passages:
             return Answer(question, NO_ANSWER[lang], lang, [], False, session_id, interpreted, "llm")
@@ -419,10 +502,6 @@ class _Group:
     words: str  # the phrase as asked
 
 
-def _mentions(years: set[str], text: str) -> bool:
-    return bool(years & set(YEAR.findall(CITED_YEAR.sub("", text))))
-
-
 def _coverage(groups: list[_Group], terms: set[str], title: set[str]) -> float:
     """Weighted share of the question's phrases found in `terms` (half weight for those only in the title)."""
     total = sum(g.weight for g in groups) or 1.0
@@ -434,7 +513,7 @@ def _scaled(similarity: np.ndarray) -> np.ndarray:
     return np.clip((similarity - SIM_FLOOR) / SIM_SPAN, 0.0, 1.0)
 
 
-def choose(candidates: list[_Candidate], wants_number: bool, weights: Weights | None = None) -> list[_Candidate]:
+def choose(candidates: list[_Candidate], weights: Weights | None = None) -> list[_Candidate]:
     """The quotes of the answer: the best candidate and those close to it; none when the best is below the floor."""
     w = weights or WEIGHTS
     if not candidates:
@@ -442,8 +521,7 @@ def choose(candidates: list[_Candidate], wants_number: bool, weights: Weights | 
     similarity = _scaled(np.array([c.similarity for c in candidates]))
     for c, sim in zip(candidates, similarity.tolist(), strict=True):
         c.score = w.similarity * sim + w.coverage * c.coverage + w.passage * c.passage + w.context * c.context
-        if wants_number and not c.has_number:
-            c.score *= w.no_number
+        c.score *= (w.missing if c.lacks else 1.0) * (w.other_practice if c.other_practice else 1.0)
     ranked = sorted(candidates, key=lambda c: -c.score)
     best = ranked[0].score
     if best < w.min_score:
@@ -456,6 +534,25 @@ def choose(candidates: list[_Candidate], wants_number: bool, weights: Weights | 
         if len(same) < PER_FAMILY and all(o.text != c.text for o in same):
             chosen.append(c)
     return chosen
+
+
+def wanted(question: str) -> list[str]:
+    """What the question asks its answer to hold: "number", "year", "name"."""
+    return [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME))
+            if pattern.search(question)]  # fmt: skip
+
+
+def _holds(c: _Candidate, want: str, asked_names: set[str]) -> bool:
+    """Whether a candidate holds a number (not a year or a citation's), a year, or a name the question lacks."""
+    if want == "number":
+        return c.has_number
+    if want == "year":
+        return YEAR.search(CITED_YEAR.sub("", c.text)) is not None
+    return any(fold_word(name) not in asked_names for name in NAME.findall(c.text))
+
+
+def fold_word(word: str) -> str:
+    return unicodedata.normalize("NFKD", word.lower()).encode("ascii", "ignore").decode()
 
 
 def defined_acronyms(texts: Any) -> dict[str, str]:
@@ -481,19 +578,17 @@ def _with_acronyms(text: str, acronyms: dict[str, str]) -> str:
     return f"{text} {' '.join(extra)}" if extra else text
 
 
-def sheet_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]:
-    """A practice sheet's figures, limits and how-to quantities as sentences in its language, each with the
-    publication it cites."""
-    meta = doc.metadata
-    references = {r["key"]: r for r in meta.get("references") or []}
+def _cited(doc: StoredDocument, text: str, key: str | None) -> tuple[str, str | None]:
+    """A sentence with the short citation of the sheet's reference `key`, and that reference in full."""
+    reference = {r["key"]: r for r in doc.metadata.get("references") or []}.get(key or "", {})
+    short = short_reference(reference.get("citation", ""))
+    return text.rstrip(". ") + (f" ({short})." if short else "."), _reference_line(reference)
 
-    def cited(text: str, key: str | None) -> tuple[str, str | None]:
-        reference = references.get(key or "", {})
-        short = short_reference(reference.get("citation", ""))
-        return text.rstrip(". ") + (f" ({short})." if short else "."), _reference_line(reference)
 
-    out: list[tuple[str, str | None]] = []
-    for effect in meta.get("soc_effect") or []:
+def effect_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]:
+    """A practice sheet's soil-carbon figures as sentences in its language, each with the publication it cites."""
+    out = []
+    for effect in doc.metadata.get("soc_effect") or []:
         parts = []
         if rate := effect.get("rate_t_c_ha_yr"):
             parts.append(figure_text(rate, lang, RATE_UNIT[lang]))
@@ -504,7 +599,15 @@ def sheet_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]:
         where += [CASE_STUDY[lang]] if effect.get("case_study") else []
         text = f"{doc.title} — {SOIL_CARBON[lang]}: {', '.join(parts)}" + (f" ({', '.join(where)})" if where else "")
         context = (effect.get("context") or "").rstrip(". ")
-        out.append(cited(text + (f". {context}" if context else ""), effect.get("reference")))
+        out.append(_cited(doc, text + (f". {context}" if context else ""), effect.get("reference")))
+    return out
+
+
+def sheet_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]:
+    """A practice sheet's figures, limits and how-to quantities as sentences in its language, each with the
+    publication it cites."""
+    meta = doc.metadata
+    out = effect_facts(doc, lang)
     for name in ("inputs", "labour", "costs"):
         for item in meta.get(name) or []:
             amount = figure_text(item["amount"], lang, item.get("unit", ""))
@@ -514,7 +617,7 @@ def sheet_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]:
             text = f"{doc.title} — {HOW_TO[name][lang]}: {item['what']}: {amount}" + (
                 f" ({', '.join(extra)})" if extra else ""
             )
-            out.append(cited(text, item.get("reference")))
+            out.append(_cited(doc, text, item.get("reference")))
     for text in meta.get("safety") or []:
         out.append((f"{doc.title} — {HOW_TO['safety'][lang]}: {text.rstrip('. ')}.", None))
     for entry in meta.get("unsuited") or []:

@@ -8,7 +8,15 @@ import pytest
 
 from eval.answers import has_fact
 from index.kb import KnowledgeBase
-from service.chat import Chat, defined_acronyms, figure_text, sheet_facts, short_reference, split_sentences
+from service.chat import (
+    Chat,
+    defined_acronyms,
+    figure_text,
+    sheet_facts,
+    short_reference,
+    split_sentences,
+    wanted,
+)
 
 # The page's example questions (service/web/app.js), answerable from the store `make run` builds.
 EXAMPLES = (
@@ -105,3 +113,30 @@ def test_facts_are_compared_as_numbers() -> None:
     assert has_fact("a total annual budget of €970,000.", ["970 000"])
     assert not has_fact("about 400 kg", ["40"]) and not has_fact("0.40 t", ["40"])
     assert has_fact("la ville d'Alfter", ["alfter"]) and not has_fact("Alfterstadt", ["Alfter"])
+
+
+def test_a_place_question_lists_the_practices_documented_there(chat: Chat, corpus_kb: KnowledgeBase) -> None:
+    docs = corpus_kb.catalog().docs
+    for question, lang in (
+        ("We farm sandy soils in a tropical dry climate. What can we do to raise soil carbon?", "en"),
+        ("Sols sableux, climat tropical sec : quelles pratiques peuvent augmenter le carbone du sol ?", "fr"),
+    ):
+        answer = chat.ask(question, lang=lang)
+        assert answer.found and len(answer.citations) >= 3, answer.answer
+        for c in answer.citations:  # each a practice documented for that climate, with its figure, in that language
+            meta = docs[c.doc_id].metadata
+            assert c.practice_id and c.lang == lang and re.search(r"\d", c.quote), c.quote
+            assert "tropical_dry" in meta["climate_zones"], c.practice_id
+            assert "tropical_dry" not in {u.get("climate_zone") for u in meta.get("unsuited") or []}
+    # naming a practice is a question about that practice, not a list
+    answer = chat.ask("How much carbon do zaï pits add on sandy soils in a tropical dry climate?", lang="en")
+    assert answer.citations and {c.practice_id for c in answer.citations} == {"zai-planting-pits"}, answer.answer
+
+
+def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
+    assert wanted("Who chaired the committee?") == ["name"]
+    assert wanted("¿En qué ciudad se reunió el Consorcio?") == ["name"]
+    assert wanted("Depuis quand le Forum est-il ouvert ?") == ["year"]
+    assert wanted("How many partners had signed up?") == ["number"]
+    assert wanted("Why does biochar help?") == []
+    assert chat.named("Combien de carbone stocke le semis direct ?", "fr")["practice"] == ["no-till"]
