@@ -240,9 +240,10 @@ def tune(kb: KnowledgeBase) -> list[tuple[float, float, Weights]]:
     floors = np.arange(0.2, 0.9, 0.025)
     out = []
     grid = product((0.2, 0.3, 0.4, 0.5, 0.6), (0.1, 0.2, 0.3, 0.4), (0.5, 0.7, 0.85, 1.0), (0.6, 0.8, 1.0),
-                   (0.06, 0.12))  # fmt: skip
-    for sim, cov, missing, other, margin in grid:
-        w = Weights(sim, cov, max(0.0, 1.0 - sim - cov), missing, -1.0, margin, other_practice=other)
+                   (0.06, 0.12), (0.0, 0.01, 0.02, 0.03, 0.04))  # fmt: skip
+    for sim, cov, missing, other, margin, cross in grid:
+        w = Weights(sim, cov, max(0.0, 1.0 - sim - cov), missing, -1.0, margin, other_practice=other,
+                    cross_language=cross)  # fmt: skip
         best, hit = [], []  # per case: the best score, and whether a right candidate is among the quotes
         for _item, candidates, correct in cases:
             chosen = {id(c) for c in choose(candidates, w)}

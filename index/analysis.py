@@ -15,9 +15,10 @@ import Stemmer
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
-# language code -> (Snowball algorithm, bm25s stop-word list)
+# language code -> (Snowball algorithm, bm25s stop-word list); NLTK's lists (bm25s' 33-word English list is Lucene's,
+# which left "did", "my", "we" as query terms while the French and Spanish lists drop their equivalents)
 LANGUAGES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "en": ("english", sw.STOPWORDS_EN),
+    "en": ("english", sw.STOPWORDS_EN_PLUS),
     "fr": ("french", sw.STOPWORDS_FRENCH),
     "es": ("spanish", sw.STOPWORDS_SPANISH),
     "pt": ("portuguese", sw.STOPWORDS_PORTUGUESE),
@@ -71,7 +72,7 @@ def analyze(text: str, lang: str | None) -> list[str]:
     return [t for m in words(text) if (t := term(m.group(), lang))]
 
 
-TERMS_VERSION = "3"  # bump when analysis changes: stored chunk terms are then recomputed
+TERMS_VERSION = "4"  # bump when analysis changes: stored chunk terms are then recomputed
 CONCEPT = "@"  # prefix of the language-neutral term of a glossary concept ("@cover_crops")
 
 

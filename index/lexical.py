@@ -6,8 +6,18 @@ is rebuilt from them in memory when the store has changed, which takes well unde
 
 from __future__ import annotations
 
+import re
+from difflib import SequenceMatcher
+
 import bm25s
 import numpy as np
+
+from index.analysis import term
+
+# A word read as the cognate of an index term of another language: the stems begin with the same three letters, have
+# at least COGNATE_LETTERS letters each, and are spelled alike (difflib's ratio at least COGNATE_RATIO).
+COGNATE_LETTERS, COGNATE_RATIO = 5, 0.75
+SPANISH_ES = re.compile(r"^e(?=s[bcdfgklmnpqrtvz])")  # "estrategia", "estándar": English has no leading e-
 
 # Anserini's defaults for passage retrieval; on eval/ they beat bm25s' (1.5, 0.75) on every XQuAD slice.
 K1, B = 0.9, 0.4
@@ -25,6 +35,8 @@ class LexicalIndex:
             # a sentinel term keeps chunks with no terms (numbers only, say) in their position
             self._bm25.index([t or ["\x00"] for t in terms], show_progress=False)
             self._vocab = self._bm25.vocab_dict
+        self._by_start: dict[str, list[str]] | None = None  # "en:con" -> ["consortium", "concret", …]
+        self._cognates: dict[tuple[str, str, str], str | None] = {}
 
     def rarity(self, terms: set[str]) -> float:
         """Inverse document frequency of the commonest of `terms` (a term no chunk holds is rarest of all)."""
@@ -40,3 +52,35 @@ class LexicalIndex:
         if not known or self._bm25 is None:
             return np.zeros(self.size, dtype=np.float32)
         return self._bm25.get_scores(known).astype(np.float32)
+
+    def cognates(self, word: str, lang: str, target: str) -> str | None:
+        """The index term of `target` that reads as the cognate of a `lang` word, if any: 'Consorcio' →
+        'en:consortium', 'Iniciativa' → 'en:initi', 'colaborar' → 'en:collabor'. For the words a dictionary does not
+        know or mistranslates ('Iniciativa' → 'pioneer')."""
+        key = (word, lang, target)
+        if key in self._cognates:
+            return self._cognates[key]
+        found = self._find_cognate(word, lang, target)
+        if len(self._cognates) < 100_000:  # words asked about, remembered up to a bound
+            self._cognates[key] = found
+        return found
+
+    def _find_cognate(self, word: str, lang: str, target: str) -> str | None:
+        stem = term(word, lang)
+        if self._bm25 is None or stem is None or not stem.isalpha() or len(stem) < COGNATE_LETTERS:
+            return None
+        if self._by_start is None:  # built whole, then published: searches may run in threads
+            by_start: dict[str, list[str]] = {}
+            for t in self._vocab:
+                code, _, s = t.partition(":")
+                if s.isalpha() and len(s) >= COGNATE_LETTERS:
+                    by_start.setdefault(f"{code}:{s[:3]}", []).append(s)
+            self._by_start = by_start
+        best, best_score = None, COGNATE_RATIO
+        for s in {stem, SPANISH_ES.sub("", stem)} if lang == "es" else {stem}:
+            for t in self._by_start.get(f"{target}:{s[:3]}", ()):
+                m = SequenceMatcher(None, s, t)
+                score = m.ratio() if m.quick_ratio() >= best_score else 0.0
+                if score > best_score or (score == best_score and (best is None or len(t) > len(best))):
+                    best, best_score = t, score
+        return f"{target}:{best}" if best else None

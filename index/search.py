@@ -96,10 +96,18 @@ def query_language(text: str, default: str = "en") -> str:
     return values[0].language.iso_code_639_1.name.lower()
 
 
-def group_bags(group: TermGroup, langs: Iterable[str | None]) -> set[tuple[str, ...]]:
-    """A query term group as index-term bags: its words read in each language, its translations, its concepts."""
+def group_bags(
+    group: TermGroup, langs: Iterable[str | None], lexical: LexicalIndex | None = None
+) -> set[tuple[str, ...]]:
+    """A query term group as index-term bags: its words read in each language, its translations, the cognates
+    `lexical` holds of a single word in the other query languages, its concepts."""
     bags = {tuple(tagged(analyze(group.source, lang), lang)) for lang in langs}
     bags |= {tuple(tagged(analyze(text, lang), lang)) for lang, text in group.alternatives[1:]}
+    source_lang = group.alternatives[0][0] if group.alternatives else None
+    if lexical is not None and source_lang in QUERY_LANGS and " " not in group.source.strip():
+        for target in QUERY_LANGS:
+            if target != source_lang and (cognate := lexical.cognates(group.source.strip(), source_lang, target)):
+                bags.add((cognate,))
     if group.concepts:  # the glossary concepts named, whatever the language of the chunk
         bags.add(tuple(CONCEPT + c for c in group.concepts))
     bags.discard(())

@@ -140,3 +140,19 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("How many partners had signed up?") == ["number"]
     assert wanted("Why does biochar help?") == []
     assert chat.named("Combien de carbone stocke le semis direct ?", "fr")["practice"] == ["no-till"]
+
+
+def test_a_spanish_question_is_answered_from_an_english_report(shared_kb: KnowledgeBase) -> None:
+    answer = Chat(shared_kb).ask("¿Cuántos artículos por año reúne la revista de prensa semanal?", lang="es")
+    assert answer.found and answer.citations[0].lang == "en", answer.answer
+    assert "500" in answer.citations[0].quote and "(fuente en inglés)" in answer.answer
+
+
+def test_a_number_the_question_gives_must_be_in_the_passage(shared_kb: KnowledgeBase) -> None:
+    chat, question = Chat(shared_kb), "What happened at the Consortium meeting of June 2017?"
+    candidates = chat.scored(question, "en", shared_kb.search(question, k=8, lang="en").hits)
+    assert {c.lacks for c in candidates} == {True, False}  # the question wants nothing else: 2017 decides
+    for c in candidates:
+        assert c.lacks == (re.search(r"(?<!\d)2017(?!\d)", f"{c.chunk_text} {c.title}") is None), c.text
+    refused = chat.ask("Who will chair the Scientific and Technical Committee from 2031?", lang="en")
+    assert not refused.found, refused.answer

@@ -311,3 +311,17 @@ def test_cli_search_json_and_glossary_import_errors(tmp_path, monkeypatch):
     out = runner.invoke(app, ["search", "compost", "--filter", "colour=red"])
     assert out.exit_code == 2 and "unknown filter" in out.output
     get_settings.cache_clear()
+
+
+def test_cognates_of_words_no_dictionary_knows() -> None:
+    from index.lexical import LexicalIndex
+
+    terms = [["en:consortium", "en:collabor", "en:color"], ["en:initi", "en:strateg"], ["en:2021", "en:soil"]]
+    index = LexicalIndex(np.arange(3), terms)
+    assert index.cognates("Consorcio", "es", "en") == "en:consortium"
+    assert index.cognates("colaborar", "es", "en") == "en:collabor"  # the closest spelling, not 'color'
+    assert index.cognates("estratégica", "es", "en") == "en:strateg"  # Spanish es- before a consonant
+    assert index.cognates("Iniciativa", "es", "en") == "en:initi"
+    assert index.cognates("pingüinos", "es", "en") is None
+    assert index.cognates("2021", "es", "en") is None  # numbers match as typed, never as look-alikes
+    assert index.cognates("suelo", "es", "en") is None
