@@ -66,11 +66,14 @@ WANTS_YEAR = re.compile(
     r"(?:desde|hasta)\s+cu[aá]ndo|cuándo",
     re.IGNORECASE,
 )
+# "who", "qui", "where", "où" ask only where a question or clause starts ("Who chairs…?", "…, and where?", "à qui"):
+# elsewhere they are relative ("the partners who joined", "les partenaires qui servent").
 WANTS_NAME = re.compile(
-    r"\b(?:who|whom|where|which\s+(?:city|town|country|organi[sz]ation|body|event|database|agency|company|person|"
-    r"task\s+force))\b|\bqui\b|\boù\b|quel(?:le)?s?\s+(?:ville|pays|organisme|organisation|[ée]v[ée]nement|base|"
-    r"agence|entit[ée]|task\s+force)|\bqui[eé]n(?:es)?\b|\bd[oó]nde\b|\bqu[eé]\s+(?:ciudad|pa[ií]s|organismo|"
-    r"organizaci[oó]n|evento|base|agencia|entidad|grupo)",
+    r"(?:^|[,:;¿])\W*(?:(?:and|or|by|to|from|with|et|ou|à|de|par|pour|avec|y|o|a|con|en|por|para)\s+)?"
+    r"(?:who|whom|where|qui|où|qui[eé]n(?:es)?|d[oó]nde)\b|"
+    r"\bwhich\s+(?:city|town|country|organi[sz]ation|body|event|database|agency|company|person|task\s+force)\b|"
+    r"quel(?:le)?s?\s+(?:ville|pays|organisme|organisation|[ée]v[ée]nement|base|agence|entit[ée]|task\s+force)|"
+    r"\bqu[eé]\s+(?:ciudad|pa[ií]s|organismo|organizaci[oó]n|evento|base|agencia|entidad|grupo)",
     re.IGNORECASE,
 )
 # A question asking which practices suit a place ("what can we do on sandy soil…?").

@@ -139,6 +139,9 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("Depuis quand le Forum est-il ouvert ?") == ["year"]
     assert wanted("How many partners had signed up?") == ["number"]
     assert wanted("Why does biochar help?") == []
+    assert wanted("How many partners who joined in 2021 were NGOs?") == ["number"]  # a relative "who"
+    assert wanted("Les fiches que les partenaires qui les remplissent envoient ?") == []
+    assert wanted("Antes de que la Alianza llegara, ¿quién era la anfitriona?") == ["name"]
     assert chat.named("Combien de carbone stocke le semis direct ?", "fr")["practice"] == ["no-till"]
 
 
