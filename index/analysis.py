@@ -34,6 +34,49 @@ EXTRA_STOP = {
 }
 
 
+# Number words of the query languages (two to twenty, the tens, a hundred; "one", "un", "una" are left out: they are
+# as often articles or pronouns) and the ordinals from second to twentieth: "twenty countries" finds "20 countries",
+# "la novena reunión" asks about the "9th meeting".
+_CARDINALS = {
+    "en": "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty",
+    "fr": "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize dix-sept dix-huit "
+    "dix-neuf vingt",
+    "es": "dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciseis diecisiete "
+    "dieciocho diecinueve veinte",
+}
+_TENS = {
+    "en": {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+           "hundred": 100},
+    "fr": {"trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100},
+    "es": {"treinta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80, "noventa": 90,
+           "cien": 100, "ciento": 100},
+}  # fmt: skip
+_ORDINALS = {
+    "en": "second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth",
+    "fr": "deuxieme troisieme quatrieme cinquieme sixieme septieme huitieme neuvieme dixieme onzieme douzieme "
+    "treizieme quatorzieme quinzieme seizieme dix-septieme dix-huitieme dix-neuvieme vingtieme",
+    "es": "segundo tercero cuarto quinto sexto septimo octavo noveno decimo undecimo duodecimo decimotercero "
+    "decimocuarto decimoquinto decimosexto decimoseptimo decimoctavo decimonoveno vigesimo",
+}
+NUMBER_WORDS: dict[str, dict[str, int]] = {
+    lang: {
+        **{w: n for n, w in enumerate(_CARDINALS[lang].split(), start=2)},
+        **_TENS[lang],
+        **{w: n for n, w in enumerate(_ORDINALS[lang].split(), start=2)},
+        **({w[:-1] + "a": n for n, w in enumerate(_ORDINALS[lang].split(), start=2)} if lang == "es" else {}),
+        **({"tercer": 3} if lang == "es" else {}),
+    }
+    for lang in _CARDINALS
+}
+
+
+def number_word(word: str, lang: str | None) -> int | None:
+    """The value of a number word ("twenty", "vingt", "novena" → 20, 20, 9) in a query language, else None."""
+    return NUMBER_WORDS.get(lang or "", {}).get(fold(word))
+
+
 def fold(text: str) -> str:
     """Lower case without accents: 'Écobuage' -> 'ecobuage'."""
     decomposed = unicodedata.normalize("NFKD", text.lower())

@@ -95,23 +95,6 @@ class Int8QueryEncoder:
         feed = {name: np.array([tensors[name]], dtype=np.int64) for name in self.inputs}
         return self.session.run(None, feed)[0].astype(np.float32, copy=False)
 
-    def many(self, texts: list[str], prompt: str | None, batch: int = 16) -> np.ndarray:
-        """Several short texts (sentences), sorted by length and padded in batches (the graph masks the padding)."""
-        encodings = self.tokenizer.encode_batch([(prompt or "") + text for text in texts])
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        vectors: dict[int, np.ndarray] = {}
-        for start in range(0, len(order), batch):
-            rows = order[start : start + batch]
-            width = max(len(encodings[i].ids) for i in rows)
-            tensors = {name: np.zeros((len(rows), width), dtype=np.int64) for name in self.inputs}
-            for r, i in enumerate(rows):
-                e = encodings[i]
-                values = {"input_ids": e.ids, "attention_mask": e.attention_mask, "token_type_ids": e.type_ids}
-                for name in self.inputs:
-                    tensors[name][r, : len(e.ids)] = values[name]
-            vectors.update(zip(rows, self.session.run(None, tensors)[0], strict=True))
-        return np.vstack([vectors[i] for i in range(len(texts))]).astype(np.float32, copy=False)
-
 
 def model_tokenizer(folder: Path) -> Any:
     """The model's fast tokenizer (special tokens added), truncating as sentence-transformers does."""

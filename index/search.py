@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.analysis import CONCEPT, analyze, tagged, term, words
+from index.analysis import CONCEPT, analyze, number_word, tagged, term, words
 from index.catalog import FACETS, Catalog, QueryError
 from index.lexical import LexicalIndex
 from index.lexicon import QUERY_LANGS, ExpandedQuery, Lexicon, TermGroup
@@ -99,11 +99,14 @@ def query_language(text: str, default: str = "en") -> str:
 def group_bags(
     group: TermGroup, langs: Iterable[str | None], lexical: LexicalIndex | None = None
 ) -> set[tuple[str, ...]]:
-    """A query term group as index-term bags: its words read in each language, its translations, the cognates
-    `lexical` holds of a single word in the other query languages, its concepts."""
+    """A query term group as index-term bags: its words read in each language, its translations, the number a
+    number word stands for ("twenty" → 20), the cognates `lexical` holds of a single word in the other query
+    languages, its concepts."""
     bags = {tuple(tagged(analyze(group.source, lang), lang)) for lang in langs}
     bags |= {tuple(tagged(analyze(text, lang), lang)) for lang, text in group.alternatives[1:]}
     source_lang = group.alternatives[0][0] if group.alternatives else None
+    if (number := number_word(group.source.strip(), source_lang)) is not None:
+        bags |= {tuple(tagged([str(number)], lang)) for lang in langs}
     if lexical is not None and source_lang in QUERY_LANGS and " " not in group.source.strip():
         for target in QUERY_LANGS:
             if target != source_lang and (cognate := lexical.cognates(group.source.strip(), source_lang, target)):

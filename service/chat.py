@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.analysis import analyze
+from index.analysis import analyze, number_word
 from index.lexicon import QUERY_LANGS
 from index.search import group_bags, query_language
 from index.zones import Conditions, zones
@@ -48,6 +48,8 @@ ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", 
                  "vs", "cf", "approx", "ca", "m", "mme", "sr", "sra", "dra", "art"}  # fmt: skip
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 NUMBER = re.compile(r"\d")
+DIGITS = re.compile(r"\d+")
+NUMBER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")  # "vingt", "dix-sept"
 # "(Smith et al., 2022)", "Smith (2022)": a reference, not a topic ("(September 2020)" is a topic)
 CITED_YEAR = re.compile(r"\([^()]*,\s*(?:19|20)\d{2}[a-z]?\)|(?<=[A-Za-z.]) \((?:19|20)\d{2}[a-z]?\)")
 REFERENCE_SECTION = re.compile(r"reference|référence|referencia|bibliograph", re.IGNORECASE)
@@ -89,6 +91,7 @@ PLACE_PRACTICES = 4  # practices listed for a place
 ACRONYM = re.compile(r"((?:[A-Z][\w'’-]*[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*){1,8})"
                      r"\(([A-Z][A-Za-z&]{1,9})\)")  # fmt: skip
 PASSAGES = 8  # documents read per question
+FACT_SHEETS = 3  # practice sheets, by best passage, whose fields are compared (besides those the question names)
 CHUNKS = 12  # best chunks cut into candidates
 POOL = 32  # candidates compared by embedding
 MAX_QUOTES = 3
@@ -218,10 +221,6 @@ class _Candidate:
     def chunk_text(self) -> str:
         return self.chunk["text"] if self.chunk else self.text
 
-    @property
-    def has_number(self) -> bool:
-        return NUMBER.search(YEAR.sub("", CITED_YEAR.sub("", self.text))) is not None
-
 
 @dataclass(slots=True)
 class _Session:
@@ -343,7 +342,12 @@ class Chat:
     # --- step 2: candidates ----------------------------------------------------------------
 
     def _candidates(
-        self, documents: list[tuple[int, StoredDocument]], lang: str, groups: list[_Group], question: str
+        self,
+        documents: list[tuple[int, StoredDocument]],
+        lang: str,
+        groups: list[_Group],
+        question: str,
+        practices: list[str] = (),
     ) -> list[_Candidate]:
         catalog = self.kb.catalog()
         out: list[_Candidate] = []
@@ -357,9 +361,13 @@ class Chat:
                 if "http" not in text:
                     out.append(_Candidate(text, doc.id, family, doc.title, chunk["lang"], rank, chunk, score))
                     out[-1].context = context
-        for rank, doc in documents:  # the figures and limits of the practice sheets found, always considered
-            if doc.doc_type == "practice":
-                family, (score, context) = catalog.family[doc.id], best.get(doc.id, (0.0, 0.0))
+        # the figures and limits of the sheets with the best passages and of the practices the question names
+        sheets = [(rank, doc) for rank, doc in documents if doc.doc_type == "practice"]
+        sheets.sort(key=lambda r: -best.get(r[1].id, (0.0, 0.0))[0])
+        for i, (rank, doc) in enumerate(sheets):
+            family = catalog.family[doc.id]
+            if i < FACT_SHEETS or family.split(":")[1] in practices:
+                score, context = best.get(doc.id, (0.0, 0.0))
                 sheet_lang = doc.languages[0] if doc.languages else lang
                 for text, reference in sheet_facts(doc, sheet_lang):
                     out.append(_Candidate(text, doc.id, family, doc.title, sheet_lang, rank, None, score, reference))
@@ -376,10 +384,10 @@ class Chat:
         if not groups or not hits:
             return []
         practices = self.named(question, lang)["practice"]
-        candidates = self._candidates(self._documents(hits, lang, practices), lang, groups, question)
+        candidates = self._candidates(self._documents(hits, lang, practices), lang, groups, question, practices)
         acronyms = defined_acronyms(c.text for c in candidates)
         wants = wanted(question)
-        given = _numbers(question)  # "in 2017", "its 9th meeting": its passage must hold them too
+        given = _numbers(question, lang)  # "in 2017", "its 9th meeting": its passage must hold them too
         asked_names = {fold_word(w) for w in NAME.findall(question)}
         titles: dict[str, set[str]] = {}
         for c in candidates:
@@ -387,8 +395,8 @@ class Chat:
                 titles[c.doc_id] = set(self.kb.terms_of(c.title, c.lang))
             terms = set(self.kb.terms_of(_with_acronyms(c.text, acronyms), c.lang))
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
-            c.lacks = not all(_holds(c, want, asked_names) for want in wants) or not given <= _numbers(
-                f"{c.chunk_text} {c.title}"
+            c.lacks = not all(_holds(c, want, asked_names, given) for want in wants) or not given <= _numbers(
+                f"{c.chunk_text} {c.title}", c.lang
             )
             c.cross_language = c.lang not in (lang, None)
             c.other_practice = (
@@ -557,17 +565,20 @@ def wanted(question: str) -> list[str]:
             if pattern.search(question)]  # fmt: skip
 
 
-def _holds(c: _Candidate, want: str, asked_names: set[str]) -> bool:
-    """Whether a candidate holds a number (not a year or a citation's), a year, or a name the question lacks."""
+def _holds(c: _Candidate, want: str, asked_names: set[str], given: set[str]) -> bool:
+    """Whether a candidate holds a number, a year or a name that the question does not give (a number that is not
+    a year or a citation's: "how many partners did the 4 per 1000 Initiative have?" is not answered by 4 or 1000)."""
     if want == "number":
-        return c.has_number
+        return bool(set(DIGITS.findall(YEAR.sub("", CITED_YEAR.sub("", c.text)))) - given)  # "two" is no amount
     if want == "year":
         return YEAR.search(CITED_YEAR.sub("", c.text)) is not None
     return any(fold_word(name) not in asked_names for name in NAME.findall(c.text))
 
 
-def _numbers(text: str) -> set[str]:
-    return set(re.findall(r"\d+", text))
+def _numbers(text: str, lang: str | None) -> set[str]:
+    """The numbers a text gives, in digits or in words ("9th", "twenty", "novena")."""
+    words = (number_word(w, lang) for w in NUMBER_WORD.findall(text))
+    return set(DIGITS.findall(text)) | {str(n) for n in words if n is not None}
 
 
 def fold_word(word: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from eval.answers import has_fact
 from index.kb import KnowledgeBase
 from service.chat import (
+    FACT_SHEETS,
     Chat,
     defined_acronyms,
     figure_text,
@@ -159,3 +160,30 @@ def test_a_number_the_question_gives_must_be_in_the_passage(shared_kb: Knowledge
         assert c.lacks == (re.search(r"(?<!\d)2017(?!\d)", f"{c.chunk_text} {c.title}") is None), c.text
     refused = chat.ask("Who will chair the Scientific and Technical Committee from 2031?", lang="en")
     assert not refused.found, refused.answer
+
+
+def test_numbers_the_question_gives_in_words_or_digits(shared_kb: KnowledgeBase) -> None:
+    """'the twentieth meeting' needs 20 in the passage; '4 per 1000' in a sentence does not answer 'how many'."""
+    chat = Chat(shared_kb)
+    question = "¿Qué decidió el Consorcio en su vigésima reunión?"
+    candidates = chat.scored(question, "es", shared_kb.search(question, k=8, lang="es").hits)
+    assert candidates
+    for c in candidates:
+        if not re.search(r"(?<!\d)20(?!\d)|twentieth|vingtième|vigésim", f"{c.chunk_text} {c.title}", re.I):
+            assert c.lacks, c.text
+    question = "How many partners had the 4 per 1000 Initiative in September 2020?"
+    candidates = chat.scored(question, "en", shared_kb.search(question, k=8, lang="en").hits)
+    only_given = [c for c in candidates if set(re.findall(r"\d+", c.text)) <= {"4", "1000", "2020"}]
+    assert any("4 per 1000" in c.text for c in only_given)  # the test can fail
+    assert all(c.lacks for c in only_given)
+    assert any(not c.lacks for c in candidates)
+
+
+def test_the_fields_of_the_best_sheets_and_of_named_practices_are_compared(chat: Chat) -> None:
+    question = "How much carbon do cover crops add to clay soils in a temperate climate?"
+    hits = chat.kb.search(question, k=8, lang="en").hits
+    candidates = chat.scored(question, "en", hits)
+    sheets = {h.family for h in hits if h.family.startswith("practice:")}
+    compared = {c.family for c in candidates if c.chunk is None}
+    assert len(sheets) > FACT_SHEETS and 0 < len(compared) <= FACT_SHEETS + 1, compared
+    assert "practice:cover-crops" in compared  # named by the question

@@ -89,3 +89,17 @@ def test_an_unwritable_cache_or_a_damaged_export_falls_back_and_heals(tmp_path, 
 def test_an_unknown_query_encoder_is_refused() -> None:
     with pytest.raises(ValueError, match="query encoder"):
         embedder("int4")
+
+
+def test_a_sentence_vector_does_not_depend_on_its_batch_mates(tmp_path, monkeypatch) -> None:
+    """Answers near the chat's floor must not flip with what was asked before: the int8 graph quantises activations
+    with one scale per run, so sentences are embedded one per run."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fast = embedder("int8")
+    sentence = QUERIES[0]
+    alone = fast.embed_sentences([sentence])
+    long_mate = "Soil organic carbon stocks under no-till were measured to 30 cm depth at twelve sites. " * 4
+    for mates in ([sentence, QUERIES[3]], [long_mate, sentence, QUERIES[1]], [sentence, *QUERIES[1:]] * 5):
+        vectors = fast.embed_sentences(mates)
+        assert np.array_equal(vectors[mates.index(sentence)], alone[0])
+    assert (alone @ embedder("model").embed_batch([sentence]).T).item() > 0.97  # the document prompt, as the model

@@ -325,3 +325,17 @@ def test_cognates_of_words_no_dictionary_knows() -> None:
     assert index.cognates("pingüinos", "es", "en") is None
     assert index.cognates("2021", "es", "en") is None  # numbers match as typed, never as look-alikes
     assert index.cognates("suelo", "es", "en") is None
+
+
+def test_number_words_stand_for_their_digits() -> None:
+    from index.analysis import number_word
+    from index.lexicon import TermGroup
+    from index.search import group_bags
+
+    assert [number_word(w, lang) for w, lang in [("twenty", "en"), ("Vingt", "fr"), ("veinte", "es")]] == [20] * 3
+    assert [number_word(w, lang) for w, lang in [("ninth", "en"), ("neuvième", "fr"), ("novena", "es")]] == [9] * 3
+    assert number_word("once", "es") == 11 and number_word("once", "en") is None  # each language its own words
+    assert number_word("una", "es") is None and number_word("un", "fr") is None  # articles, not numbers
+    bags = group_bags(TermGroup("veinte", [("es", "veinte"), ("en", "twenty")]), ["en", "fr", "es"])
+    assert ("en:20",) in bags and ("fr:20",) in bags and ("es:veint",) in bags
+    assert not any("20" in t for bag in group_bags(TermGroup("países", [("es", "países")]), ["en"]) for t in bag)
