@@ -100,12 +100,19 @@ def words(text: str) -> Iterator[re.Match[str]]:
     return WORD.finditer(text)
 
 
+# British -ise/-yse spellings read as -ize/-yze ("harmonisation", "fertiliser", "analysed"), in documents and
+# queries alike: Snowball stems "harmonisation" and "harmonization" apart, and reports and sheets use both.
+BRITISH = re.compile(r"(?<=\w{3})([iy])s(e|ed|es|ing|ation|ations|ational|er|ers)$")
+
+
 @lru_cache(maxsize=1 << 17)
 def term(word: str, lang: str | None) -> str | None:
     """The index term of one word in a language, or None for a stop word or a one-letter word."""
     low = word.lower()
     if len(low) < 2 or (lang and low in stopwords(lang)):
         return None
+    if lang == "en":
+        low = BRITISH.sub(r"\1z\2", low)
     stemmer = _stemmer(lang) if lang else None
     return fold(stemmer.stemWord(low) if stemmer else low)
 
@@ -115,7 +122,7 @@ def analyze(text: str, lang: str | None) -> list[str]:
     return [t for m in words(text) if (t := term(m.group(), lang))]
 
 
-TERMS_VERSION = "4"  # bump when analysis changes: stored chunk terms are then recomputed
+TERMS_VERSION = "5"  # bump when analysis changes: stored chunk terms are then recomputed
 CONCEPT = "@"  # prefix of the language-neutral term of a glossary concept ("@cover_crops")
 
 

@@ -49,6 +49,7 @@ ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", 
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 NUMBER = re.compile(r"\d")
 DIGITS = re.compile(r"\d+")
+AMOUNT = re.compile(r"(?<![^\W\d_])\d+")  # a number standing alone: not the digits of "CO2", "N2O", "A1"
 NUMBER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")  # "vingt", "dix-sept"
 # "(Smith et al., 2022)", "Smith (2022)": a reference, not a topic ("(September 2020)" is a topic)
 CITED_YEAR = re.compile(r"\([^()]*,\s*(?:19|20)\d{2}[a-z]?\)|(?<=[A-Za-z.]) \((?:19|20)\d{2}[a-z]?\)")
@@ -569,7 +570,7 @@ def _holds(c: _Candidate, want: str, asked_names: set[str], given: set[str]) -> 
     """Whether a candidate holds a number, a year or a name that the question does not give (a number that is not
     a year or a citation's: "how many partners did the 4 per 1000 Initiative have?" is not answered by 4 or 1000)."""
     if want == "number":
-        return bool(set(DIGITS.findall(YEAR.sub("", CITED_YEAR.sub("", c.text)))) - given)  # "two" is no amount
+        return bool(set(AMOUNT.findall(YEAR.sub("", CITED_YEAR.sub("", c.text)))) - given)  # "two" is no amount
     if want == "year":
         return YEAR.search(CITED_YEAR.sub("", c.text)) is not None
     return any(fold_word(name) not in asked_names for name in NAME.findall(c.text))

@@ -187,3 +187,12 @@ def test_the_fields_of_the_best_sheets_and_of_named_practices_are_compared(chat:
     compared = {c.family for c in candidates if c.chunk is None}
     assert len(sheets) > FACT_SHEETS and 0 < len(compared) <= FACT_SHEETS + 1, compared
     assert "practice:cover-crops" in compared  # named by the question
+
+
+def test_the_digits_of_a_formula_are_no_amount(chat: Chat) -> None:
+    question = "How much do nitrous oxide emissions rise when a paddy switches to alternate wetting and drying?"
+    candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
+    formula_only = [c for c in candidates if "CO2" in c.text and not re.search(r"(?<![A-Za-z])\d", c.text)]
+    assert formula_only, "the test needs a sentence whose only digits are a formula's"
+    assert all(c.lacks for c in formula_only)
+    assert any(not c.lacks and "44" in c.text for c in candidates)  # the meta-analysis' +44.0 % for N2O

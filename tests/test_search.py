@@ -339,3 +339,13 @@ def test_number_words_stand_for_their_digits() -> None:
     bags = group_bags(TermGroup("veinte", [("es", "veinte"), ("en", "twenty")]), ["en", "fr", "es"])
     assert ("en:20",) in bags and ("fr:20",) in bags and ("es:veint",) in bags
     assert not any("20" in t for bag in group_bags(TermGroup("países", [("es", "países")]), ["en"]) for t in bag)
+
+
+def test_british_and_american_spellings_are_one_term() -> None:
+    from index.analysis import analyze
+
+    assert analyze("harmonisation of fertiliser use, analysed", "en") == analyze(
+        "harmonization of fertilizer use, analyzed", "en"
+    )
+    assert analyze("fertilisation", "fr") == ["fertilis"]  # French -isation is French spelling, left alone
+    assert analyze("promise advise", "en") != analyze("promise advice", "en")  # no two words made one
