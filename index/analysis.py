@@ -100,9 +100,16 @@ def words(text: str) -> Iterator[re.Match[str]]:
     return WORD.finditer(text)
 
 
-# British -ise/-yse spellings read as -ize/-yze ("harmonisation", "fertiliser", "analysed"), in documents and
-# queries alike: Snowball stems "harmonisation" and "harmonization" apart, and reports and sheets use both.
-BRITISH = re.compile(r"(?<=\w{3})([iy])s(e|ed|es|ing|ation|ations|ational|er|ers)$")
+# British spellings read as American ones, in documents and queries alike: Snowball stems "harmonisation" and
+# "harmonization" apart, and reports and sheets use both. -ise/-yse → -ize/-yze ("fertiliser", "analysed"),
+# -our → -or ("labour"), -re → -er after a consonant ("centre", "metres"), "programme" → "program". Three letters
+# at least before the ending, so "rise", "four", "hour", "acre" stay as they are.
+BRITISH = (
+    (re.compile(r"(?<=\w{3})([iy])s(e|ed|es|ing|ation|ations|ational|er|ers)$"), r"\1z\2"),
+    (re.compile(r"(?<=\w{3})our(s|ed|ing|er|ers|able)?$"), r"or\1"),
+    (re.compile(r"(?<=\w{2}[^\Waeiou\d_])re(s)?$"), r"er\1"),
+    (re.compile(r"^programme(s)?$"), r"program\1"),
+)
 
 
 @lru_cache(maxsize=1 << 17)
@@ -112,7 +119,8 @@ def term(word: str, lang: str | None) -> str | None:
     if len(low) < 2 or (lang and low in stopwords(lang)):
         return None
     if lang == "en":
-        low = BRITISH.sub(r"\1z\2", low)
+        for pattern, american in BRITISH:
+            low = pattern.sub(american, low)
     stemmer = _stemmer(lang) if lang else None
     return fold(stemmer.stemWord(low) if stemmer else low)
 
@@ -122,7 +130,7 @@ def analyze(text: str, lang: str | None) -> list[str]:
     return [t for m in words(text) if (t := term(m.group(), lang))]
 
 
-TERMS_VERSION = "5"  # bump when analysis changes: stored chunk terms are then recomputed
+TERMS_VERSION = "6"  # bump when analysis changes: stored chunk terms are then recomputed
 CONCEPT = "@"  # prefix of the language-neutral term of a glossary concept ("@cover_crops")
 
 

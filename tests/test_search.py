@@ -344,8 +344,9 @@ def test_number_words_stand_for_their_digits() -> None:
 def test_british_and_american_spellings_are_one_term() -> None:
     from index.analysis import analyze
 
-    assert analyze("harmonisation of fertiliser use, analysed", "en") == analyze(
-        "harmonization of fertilizer use, analyzed", "en"
+    assert analyze("harmonisation of fertiliser use, analysed; labour, centres, metres; programme", "en") == analyze(
+        "harmonization of fertilizer use, analyzed; labor, centers, meters; program", "en"
     )
+    assert analyze("four hours, rise, acre", "en") == ["four", "hour", "rise", "acr"]  # too short to respell
     assert analyze("fertilisation", "fr") == ["fertilis"]  # French -isation is French spelling, left alone
     assert analyze("promise advise", "en") != analyze("promise advice", "en")  # no two words made one
