@@ -13,6 +13,7 @@ from service.chat import (
     Chat,
     defined_acronyms,
     figure_text,
+    given_numbers,
     sheet_facts,
     short_reference,
     split_sentences,
@@ -196,3 +197,22 @@ def test_the_digits_of_a_formula_are_no_amount(chat: Chat) -> None:
     assert formula_only, "the test needs a sentence whose only digits are a formula's"
     assert all(c.lacks for c in formula_only)
     assert any(not c.lacks and "44" in c.text for c in candidates)  # the meta-analysis' +44.0 % for N2O
+
+
+def test_a_name_or_an_amount_the_question_gives_does_not_answer_it(chat: Chat) -> None:
+    """'Chair' does not answer 'who chaired…?', nor 'STC' 'the Scientific and Technical Committee'; a person does.
+    A document part's number, a citation's year and the Initiative's name are no amounts."""
+    question = "Who chaired the Scientific and Technical Committee in 2021?"
+    groups = chat._term_groups(question, "en")
+    asked = {t for g in groups for t in g.terms} | set(chat.kb.terms_of(question, "en"))
+    acronyms = defined_acronyms(["the Scientific and Technical Committee (STC) met twice"])
+
+    def holds(text: str, want: str) -> bool:
+        return chat.holds(text, "en", want, asked, given_numbers(question, "en"), acronyms)
+
+    assert not holds("The proposals of the STC were presented by the Chair of the STC (See annex).", "name")
+    assert holds("Dr Cornelia Rumpel, Chair of the STC, presented the proposals.", "name")
+    assert not holds("The Executive Secretary presented the list of meetings (see document 7-4).", "number")
+    assert not holds("The “4 per 1000” Initiative met in Paris (Smith et al., 2019); Annex 2 has the list.", "number")
+    assert holds("The “4 per 1000” Initiative had 491 partners (see document 7-4).", "number")
+    assert given_numbers("How many partners had the 4 pour 1000 Initiative in 2020?", "en") == {"2020"}
