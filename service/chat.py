@@ -83,9 +83,13 @@ WANTS_YEAR = re.compile(
 WANTS_NAME = re.compile(
     r"(?:^|[,:;¿])\W*(?:(?:and|or|by|to|from|with|et|ou|à|de|par|pour|avec|y|o|a|con|en|por|para)\s+)?"
     r"(?:who|whom|where|qui|où|qui[eé]n(?:es)?|d[oó]nde)\b|"
-    r"\bwhich\s+(?:city|town|country|organi[sz]ation|body|event|database|agency|company|person|task\s+force)\b|"
-    r"quel(?:le)?s?\s+(?:ville|pays|organisme|organisation|[ée]v[ée]nement|base|agence|entit[ée]|task\s+force)|"
-    r"\bqu[eé]\s+(?:ciudad|pa[ií]s|organismo|organizaci[oó]n|evento|base|agencia|entidad|grupo)",
+    r"\b(?:which|what)\s+(?:(?!(?:the|a|an|of|is|was|are|did|does|do)\b)\w+\s+){0,2}"  # "which climate accord"
+    r"(?:city|town|country|organi[sz]ation|body|event|database|agency|company|person|task\s+force|agreement|accord|"
+    r"convention|treaty|ministry|institute|university|fund)\b|"
+    r"quel(?:le)?s?\s+(?:ville|pays|organisme|organisation|[ée]v[ée]nement|base|agence|entit[ée]|"
+    r"task\s+force|accord|convention|trait[ée]|minist[eè]re|institut|universit[ée]|fonds)\b|"
+    r"\bqu[eé]\s+(?:ciudad|pa[ií]s|organismo|organizaci[oó]n|evento|base|agencia|entidad|grupo|"
+    r"acuerdo|convenio|convenci[oó]n|tratado|ministerio|instituto|universidad|fondo)\b",
     re.IGNORECASE,
 )
 # A question asking which practices suit a place ("what can we do on sandy soil…?").
@@ -98,8 +102,8 @@ WANTS_PRACTICES = re.compile(
 NAME = re.compile(r"(?<![.!?:]\s)(?<![(\[«“\"])(?<!^)\b[A-ZÀ-Ý][\w’'-]+")  # not at a sentence's or bracket's start
 PLACE_PRACTICES = 4  # practices listed for a place
 # "Scientific and Technical Committee (STC)": a long form of capitalised words, then its initials in brackets.
-ACRONYM = re.compile(r"((?:[A-Z][\w'’-]*[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*){1,8})"
-                     r"\(([A-Z][A-Za-z&]{1,9})\)")  # fmt: skip
+ACRONYM = re.compile(r"((?:[A-Z][\w'’-]*[\"”»]?[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*)"
+                     r"{1,8})\(([A-Z][A-Za-z&]{1,9})\)")  # fmt: skip
 PASSAGES = 8  # documents read per question
 FACT_SHEETS = 3  # practice sheets, by best passage, whose fields are compared (besides those the question names)
 CHUNKS = 12  # best chunks cut into candidates
@@ -398,7 +402,7 @@ class Chat:
         acronyms = defined_acronyms(c.text for c in candidates)
         wants = wanted(question)
         given = given_numbers(question, lang)  # "in 2017", "its 9th meeting": its passage must hold them too
-        asked = {t for g in groups for t in g.terms} | set(self.kb.terms_of(question, lang))  # any language
+        asked = self.asked_terms(question, lang, groups, acronyms)
         titles: dict[str, set[str]] = {}
         for c in candidates:
             if c.doc_id not in titles:
@@ -420,6 +424,11 @@ class Chat:
             for c, similarity in zip(viable, (vectors @ self.kb.embed_query(question)).tolist(), strict=True):
                 c.similarity = similarity
         return viable
+
+    def asked_terms(self, question: str, lang: str, groups: list[_Group], acronyms: dict[str, str]) -> set[str]:
+        """The index terms a question gives: its own, their translations, and the long form of an acronym it uses
+        ("CoP": community, practice) or the acronym of a long form it spells out."""
+        return {t for g in groups for t in g.terms} | set(self.kb.terms_of(_with_acronyms(question, acronyms), lang))
 
     def holds(
         self, text: str, lang: str | None, want: str, asked: set[str], given: set[str], acronyms: dict[str, str]
@@ -612,7 +621,7 @@ def defined_acronyms(texts: Any) -> dict[str, str]:
             letters = [c for c in short if c.isupper()]
             kept: list[str] = []
             for word in reversed(long_form.split()):  # back from the bracket until every initial is used
-                kept.insert(0, word)
+                kept.insert(0, word.strip('"”»'))
                 if sum(w[0].isupper() for w in kept) == len(letters):
                     break
             if "".join(w[0] for w in kept if w[0].isupper()).upper() == "".join(letters):

@@ -85,9 +85,14 @@ def test_acronyms_defined_by_the_documents() -> None:
             "Proposals of the Scientific and Technical Committee (STC) for the Roadmap 2022",
             "Ms. Laura HOIJER (BSAG) of the Baltic Sea Action Group (BSAG)",
             "the price (EUR) was",  # not initials of the words before it
+            'The "Climate-Soil Community of Practice" (CoP) aims',  # a quoted long form
         ]
     )
-    assert found == {"STC": "Scientific and Technical Committee", "BSAG": "Baltic Sea Action Group"}
+    assert found == {
+        "STC": "Scientific and Technical Committee",
+        "BSAG": "Baltic Sea Action Group",
+        "CoP": "Community of Practice",
+    }
 
 
 def test_table_rows_and_slide_figures_are_candidates() -> None:
@@ -144,6 +149,8 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("How many partners who joined in 2021 were NGOs?") == ["number"]  # a relative "who"
     assert wanted("Les fiches que les partenaires qui les remplissent envoient ?") == []
     assert wanted("Antes de que la Alianza llegara, ¿quién era la anfitriona?") == ["name"]
+    assert wanted("Which international climate agreement does the CoP cite?") == ["name"]
+    assert wanted("Quel montant le ministère apporte-t-il ?") == ["number"]  # not "quel … ministère"
     assert chat.named("Combien de carbone stocke le semis direct ?", "fr")["practice"] == ["no-till"]
 
 
@@ -203,9 +210,8 @@ def test_a_name_or_an_amount_the_question_gives_does_not_answer_it(chat: Chat) -
     """'Chair' does not answer 'who chaired…?', nor 'STC' 'the Scientific and Technical Committee'; a person does.
     A document part's number, a citation's year and the Initiative's name are no amounts."""
     question = "Who chaired the Scientific and Technical Committee in 2021?"
-    groups = chat._term_groups(question, "en")
-    asked = {t for g in groups for t in g.terms} | set(chat.kb.terms_of(question, "en"))
     acronyms = defined_acronyms(["the Scientific and Technical Committee (STC) met twice"])
+    asked = chat.asked_terms(question, "en", chat._term_groups(question, "en"), acronyms)
 
     def holds(text: str, want: str) -> bool:
         return chat.holds(text, "en", want, asked, given_numbers(question, "en"), acronyms)
@@ -216,3 +222,7 @@ def test_a_name_or_an_amount_the_question_gives_does_not_answer_it(chat: Chat) -
     assert not holds("The “4 per 1000” Initiative met in Paris (Smith et al., 2019); Annex 2 has the list.", "number")
     assert holds("The “4 per 1000” Initiative had 491 partners (see document 7-4).", "number")
     assert given_numbers("How many partners had the 4 pour 1000 Initiative in 2020?", "en") == {"2020"}
+    question = "Who leads the CoP?"  # the question's acronym gives its long form
+    acronyms = {"CoP": "Community of Practice"}
+    asked = chat.asked_terms(question, "en", chat._term_groups(question, "en"), acronyms)
+    assert not chat.holds("The work of the Community of Practice goes on.", "en", "name", asked, set(), acronyms)
