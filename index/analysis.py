@@ -130,7 +130,7 @@ def analyze(text: str, lang: str | None) -> list[str]:
     return [t for m in words(text) if (t := term(m.group(), lang))]
 
 
-TERMS_VERSION = "6"  # bump when analysis changes: stored chunk terms are then recomputed
+TERMS_VERSION = "7"  # bump when analysis changes: stored chunk terms are then recomputed
 CONCEPT = "@"  # prefix of the language-neutral term of a glossary concept ("@cover_crops")
 
 

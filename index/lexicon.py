@@ -83,7 +83,7 @@ class Lexicon:
         for lang, terms in labels.items():
             for text in terms:
                 key = phrase_key(text, lang)
-                if 0 < len(key) <= MAX_PHRASE:
+                if 0 < len(key) <= MAX_PHRASE and not all(k.isdigit() for k in key):  # "4‰" is no phrase "4"
                     self._phrases.setdefault((lang, key), []).append(index)
 
     def lookup(self, words_: tuple[str, ...], lang: str) -> dict[str, list[str]]:

@@ -66,16 +66,20 @@ REFERENCE_SECTION = re.compile(r"reference|référence|referencia|bibliograph", 
 FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|et|et pour|et en|y|y en|¿y|y para)\b", re.IGNORECASE)
 # A question that wants an amount: its answer holds a number.
 QUANTITY = re.compile(
-    r"\b(?:how\s+(?:much|many|fast|big|large|long)|what\s+(?:rate|amount|share|percentage|budget|sum|number)|"
-    r"combien|quel(?:le)?s?\s+(?:taux|quantit[ée]|montant|budget|somme|part|nombre)|"
-    r"cu[aá]nt[oa]s?|qu[eé]\s+(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero))\b",
+    r"\b(?:how\s+(?:much|many|fast|big|large|long)|what\s+(?:rate|amount|share|percentage|budget|sum|number|cost|"
+    r"price|dose)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
+    r"combien|quel(?:le)?s?\s+(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose)|"
+    r"cu[aá]nt[oa]s?|qu[eé]\s+(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero|costo|coste|precio|dosis))\b",
     re.IGNORECASE,
 )
 # What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
 WANTS_YEAR = re.compile(
-    r"\b(?:(?:which|what)\s+year|by\s+when|since\s+when|until\s+when)\b|^\W*when\b|en\s+quelle\s+ann[ée]e|"
-    r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|^\W*quand\b|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|"
-    r"(?:desde|hasta)\s+cu[aá]ndo|cuándo",
+    r"\b(?:(?:which|what)\s+year|by\s+when|since\s+when|until\s+when)\b|en\s+quelle\s+ann[ée]e|"
+    r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
+    # "when did…?" asks for a date; "when should I not…?", "quand faut-il…?", "¿cuándo no conviene?" for conditions
+    r"^\W*when\b(?!\s+(?:should|shall|can|could|must|might|is\s+it|not|do|does)\b)|"
+    r"^\W*quand\b(?!\s+(?:faut|doit|dois|devons|peut|peux|puis|pouvons|vaut|ne|est-ce))|"
+    r"cuándo(?!\s+(?:no|conviene|debo|debe|debemos|puedo|puede|podemos|hay|es\s+mejor|vale|se\s+debe|se\s+puede)\b)",
     re.IGNORECASE,
 )
 # "who", "qui", "where", "où" ask only where a question or clause starts ("Who chairs…?", "…, and where?", "à qui"):
@@ -482,13 +486,15 @@ class Chat:
         lexical = self.kb.indexes().lexical
         groups = []
         for group in expanded.groups:
-            alts = {t for bag in group_bags(group, QUERY_LANGS, lexical) for t in bag}
-            rarity = lexical.rarity(alts)
+            bags = tuple(frozenset(bag) for bag in group_bags(group, QUERY_LANGS, lexical))
+            if not bags:
+                continue
             # a rare phrase ("Helsinki") weighs more than a common one ("soil"); one that no chunk holds (a thing
-            # the knowledge base never mentions, or a word left untranslated) weighs most, and no candidate has it
-            if alts:
-                source = group.source.strip()
-                groups.append(_Group(rarity * (1.5 if YEAR.fullmatch(source) else 1.0), alts, source))
+            # the knowledge base never mentions, or a word left untranslated) weighs most, and no candidate has it.
+            # A phrase is as rare as its rarest word ("saline soils": "saline"), in its commonest rendering.
+            rarity = min(max(lexical.rarity({t}) for t in bag) for bag in bags)
+            source = group.source.strip()
+            groups.append(_Group(rarity * (1.5 if YEAR.fullmatch(source) else 1.0), bags, source))
         return groups
 
     # --- the answer ------------------------------------------------------------------------
@@ -561,14 +567,25 @@ class Chat:
 @dataclass(slots=True, frozen=True)
 class _Group:
     weight: float
-    terms: set[str]  # every index term that stands for the phrase
+    bags: tuple[frozenset[str], ...]  # each rendering of the phrase as index terms, all of which must be found
     words: str  # the phrase as asked
+
+    @property
+    def terms(self) -> set[str]:
+        """Every index term that stands for the phrase or for one of its words."""
+        return set().union(*self.bags)
+
+    def found_in(self, terms: set[str]) -> bool:
+        """A rendering of the phrase is in `terms`: "saline soils" needs "saline" and "soil", or the concept."""
+        return any(bag <= terms for bag in self.bags)
 
 
 def _coverage(groups: list[_Group], terms: set[str], title: set[str]) -> float:
     """Weighted share of the question's phrases found in `terms` (half weight for those only in the title)."""
     total = sum(g.weight for g in groups) or 1.0
-    found = sum(g.weight if g.terms & terms else TITLE_WEIGHT * g.weight if g.terms & title else 0.0 for g in groups)
+    found = sum(
+        g.weight if g.found_in(terms) else TITLE_WEIGHT * g.weight if g.found_in(title | terms) else 0.0 for g in groups
+    )
     return found / total
 
 

@@ -151,6 +151,11 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("Antes de que la Alianza llegara, ¿quién era la anfitriona?") == ["name"]
     assert wanted("Which international climate agreement does the CoP cite?") == ["name"]
     assert wanted("Quel montant le ministère apporte-t-il ?") == ["number"]  # not "quel … ministère"
+    assert wanted("When did the Consortium first meet?") == ["year"]
+    for conditions in ("When should I not use biochar?", "Quand faut-il éviter le semis ?", "¿Cuándo no conviene?"):
+        assert wanted(conditions) == [], conditions  # conditions, not a date
+    assert wanted("What would a hectare of bench terraces cost?") == ["number"]
+    assert wanted("Quel coût pour le zaï ?") == wanted("¿Qué costo tiene el zaï?") == ["number"]
     assert chat.named("Combien de carbone stocke le semis direct ?", "fr")["practice"] == ["no-till"]
 
 
@@ -226,3 +231,13 @@ def test_a_name_or_an_amount_the_question_gives_does_not_answer_it(chat: Chat) -
     acronyms = {"CoP": "Community of Practice"}
     asked = chat.asked_terms(question, "en", chat._term_groups(question, "en"), acronyms)
     assert not chat.holds("The work of the Community of Practice goes on.", "en", "name", asked, set(), acronyms)
+
+
+def test_a_phrase_is_found_when_all_its_words_are(chat: Chat) -> None:
+    """ "saline soils" is not covered by a sentence that only says "soil", nor the Initiative by any "per"."""
+    groups = {g.words: g for g in chat._term_groups("What is the 4 per 1000 Initiative doing on saline soils?", "en")}
+    saline, initiative = groups["saline soils"], groups["4 per 1000 Initiative"]
+    terms = set(chat.kb.terms_of("Soil carbon rose by 0.3 t per hectare per year.", "en"))
+    assert not saline.found_in(terms) and not initiative.found_in(terms)
+    assert saline.found_in(set(chat.kb.terms_of("Saline soils need drainage.", "en")))
+    assert initiative.found_in(set(chat.kb.terms_of("Partners of the 4 per 1000 Initiative met.", "en")))

@@ -350,3 +350,13 @@ def test_british_and_american_spellings_are_one_term() -> None:
     assert analyze("four hours, rise, acre", "en") == ["four", "hour", "rise", "acr"]  # too short to respell
     assert analyze("fertilisation", "fr") == ["fertilis"]  # French -isation is French spelling, left alone
     assert analyze("promise advise", "en") != analyze("promise advice", "en")  # no two words made one
+
+
+def test_a_bare_number_is_no_glossary_phrase() -> None:
+    """The alias "4‰" reads as the word "4": it would tag every "4" in the corpus as the 4 per 1000 Initiative."""
+    from index.lexicon import Lexicon
+
+    lexicon = Lexicon()
+    lexicon.add("glossary", {"en": ["4 per 1000", "4‰"], "fr": ["4 pour 1000"]}, "four_per_1000")
+    assert lexicon.mentions("It took 4 weeks and 4–6 visits.", "en") == []
+    assert lexicon.mentions("The 4 per 1000 Initiative and the 4‰ goal.", "en") == ["four_per_1000"]
