@@ -55,10 +55,9 @@ NUMBER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")  # "vingt", "dix-sept"
 # "Annex 2", "page 3"), no amount either, though a question that gives one wants its passage to hold it.
 INITIATIVE = re.compile(r"\b4\s*(?:per|pour|por|p)\s*1000\b|\b4p1000\b", re.IGNORECASE)
 PART_NUMBER = re.compile(
-    r"\b(?:documents?|doc\.|sections?|annex(?:es)?|appendix|pages?|p\.|pp\.|slides?|tables?|figures?|fig\.|items?|"
+    r"\b(?i:documents?|doc\.|sections?|annex(?:es)?|appendix|pages?|p\.|pp\.|slides?|tables?|figures?|fig\.|items?|"
     r"chapters?|annexes?|tableaux?|chapitres?|diapositives?|documentos?|secci[oó]n|anexos?|p[aá]ginas?|tablas?|"
-    r"cuadros?|cap[ií]tulos?)\s+(?:[A-Za-z]+\s+)?\d+(?:\s*[-.–/]\s*\d+)*",
-    re.IGNORECASE,
+    r"cuadros?|cap[ií]tulos?)\s+(?:[A-Z]\w+\s+)?\d+(?:\s*[-.–/]\s*\d+)*"  # "documents Consortium 7-6"
 )
 # "(Smith et al., 2022)", "Smith (2022)": a reference, not a topic ("(September 2020)" is a topic)
 CITED_YEAR = re.compile(r"\([^()]*,\s*(?:19|20)\d{2}[a-z]?\)|(?<=[A-Za-z.]) \((?:19|20)\d{2}[a-z]?\)")

@@ -226,6 +226,7 @@ def test_a_name_or_an_amount_the_question_gives_does_not_answer_it(chat: Chat) -
     assert not holds("The Executive Secretary presented the list of meetings (see document 7-4).", "number")
     assert not holds("The “4 per 1000” Initiative met in Paris (Smith et al., 2019); Annex 2 has the list.", "number")
     assert holds("The “4 per 1000” Initiative had 491 partners (see document 7-4).", "number")
+    assert holds("The table shows 491 partners.", "number")  # a number after "table", not a table's
     assert given_numbers("How many partners had the 4 pour 1000 Initiative in 2020?", "en") == {"2020"}
     question = "Who leads the CoP?"  # the question's acronym gives its long form
     acronyms = {"CoP": "Community of Practice"}
