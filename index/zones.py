@@ -79,6 +79,41 @@ class WocatZone:
     ipcc_related: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ClimateWords:
+    """Everyday climate words and the zones each allows (`climate_words` in climate_zones.yaml)."""
+
+    allows: tuple[tuple[frozenset[str], frozenset[str]], ...]  # (words, zone ids), temperature words first
+    not_before: frozenset[str]
+    not_after: frozenset[str]
+    order: tuple[str, ...]  # the zones in raster order
+
+    @classmethod
+    def of(cls, data: dict, climate: dict[str, ClimateZone]) -> ClimateWords:
+        allows = []
+        for key, field_ in (("temperature", "groups"), ("moisture", "regimes")):
+            for entry in data.get(key) or []:
+                wanted = set(entry[field_])
+                ids = frozenset(z.id for z in climate.values()
+                                if (z.temperature_group if key == "temperature" else z.moisture) in wanted)  # fmt: skip
+                allows.append((frozenset(fold(w) for w in entry["words"]), ids))
+        return cls(tuple(allows), frozenset(data.get("not_before") or ()), frozenset(data.get("not_after") or ()),
+                   tuple(climate))  # fmt: skip
+
+    def read(self, text: str) -> list[str]:
+        """The climate zones a text describes in everyday words, or [] when it describes none."""
+        words = re.findall(r"\w+", fold(text).replace("-", ""))
+        padded = ["", *words, ""]
+        used = {w for before, w, after in zip(padded, words, padded[2:], strict=False)
+                if after not in self.not_before and before not in self.not_after}  # fmt: skip
+        found: frozenset[str] | None = None
+        for named, ids in self.allows:
+            if named & used:
+                narrower = ids if found is None else found & ids
+                found = narrower or found  # a word that would leave no zone is passed over
+        return [z for z in self.order if z in (found or ())]
+
+
 @dataclass(slots=True)
 class Zones:
     climate: dict[str, ClimateZone]
@@ -86,20 +121,27 @@ class Zones:
     wocat: dict[str, WocatZone]
     sandy_rule: dict[str, float]
     aridity_classes: list[dict]
+    words: ClimateWords
 
     @classmethod
     def load(cls, folder: Path = ZONE_DIR) -> Zones:
-        climate = _yaml(folder / "climate_zones.yaml")
+        data = _yaml(folder / "climate_zones.yaml")
         soils = _yaml(folder / "soil_classes.yaml")
         wocat = _yaml(folder / "wocat_zones.yaml")
+        climate = {
+            z["id"]: ClimateZone(
+                z["id"],
+                z["raster_value"],
+                z["names"],
+                z["temperature_group"],
+                z["moisture"],
+                z["rule"],
+                tuple(z.get("wocat_equivalent") or ()),
+            )
+            for z in data["zones"]
+        }
         return cls(
-            climate={
-                z["id"]: ClimateZone(
-                    z["id"], z["raster_value"], z["names"], z["temperature_group"], z["moisture"], z["rule"],
-                    tuple(z.get("wocat_equivalent") or ()),
-                )
-                for z in climate["zones"]
-            },
+            climate=climate,
             soils={
                 c["id"]: SoilClass(c["id"], c["names"], tuple(c.get("wrb") or ()), tuple(c.get("usda") or ()))
                 for c in soils["classes"]
@@ -110,6 +152,7 @@ class Zones:
             },
             sandy_rule=soils["sandy_rule"],
             aridity_classes=wocat.get("aridity_index_classes", {}).get("classes", []),
+            words=ClimateWords.of(data.get("climate_words") or {}, climate),
         )  # fmt: skip
 
     def by_value(self, value: int) -> ClimateZone | None:
@@ -151,7 +194,7 @@ class Conditions:
     soil: str | None = None  # a WRB group, USDA order or IPCC soil class id
     sand: float | None = None  # %
     clay: float | None = None  # %
-    zone: str | None = None  # an IPCC climate zone id given outright
+    zone: str | None = None  # an IPCC climate zone id given outright, or several as "id|id" (any of them)
 
     NUMBERS: ClassVar[tuple[str, ...]] = (
         "mat", "map", "elevation", "pet", "aridity", "frost_days", "warmest_month", "lat", "lon", "sand", "clay",
@@ -411,10 +454,14 @@ def classify(c: Conditions, raster: Path | None = None) -> Classification:
     """Zone and soil class of a place from whatever is known: a zone id, coordinates, or climate figures."""
     z = zones()
     if c.zone:
-        zone_id = fold(c.zone).replace(" ", "_").replace("-", "_")
-        if zone_id not in z.climate:
-            raise ZoneError(f"unknown climate zone {c.zone!r}; zones: {', '.join(z.climate)}")
-        result = Classification(zone_id, None, trace=[f"climate zone given: {zone_id}"], source="given")
+        ids = [fold(part.strip()).replace(" ", "_").replace("-", "_") for part in c.zone.split("|")]
+        unknown = [i for i in ids if i not in z.climate]
+        if unknown:
+            raise ZoneError(f"unknown climate zone {unknown[0]!r}; zones: {', '.join(z.climate)}")
+        if len(ids) == 1:
+            result = Classification(ids[0], None, trace=[f"climate zone given: {ids[0]}"], source="given")
+        else:  # "humid temperate": warm or cool temperate moist; search ranks by the closer of them
+            result = Classification(None, None, ids, trace=[f"climate zones given: {', '.join(ids)}"], source="given")
     elif c.lat is not None or c.lon is not None:
         if c.lat is None or c.lon is None:
             raise ZoneError("give both --lat and --lon")

@@ -96,10 +96,15 @@ WANTS_NAME = re.compile(
     re.IGNORECASE,
 )
 # A question asking which practices suit a place ("what can we do on sandy soil…?").
+# A question asking what to do, or what works, rather than about one practice's figures.
 WANTS_PRACTICES = re.compile(
-    r"\bwhat\s+(?:practices|can|could|should)\b|\bwhich\s+practices\b|quelles?\s+pratiques|"
-    r"\bque\s+(?:puis|peut|pouvons|dois|faire)|qu['’]est-ce\s+que\s+(?:je|nous|on)\s+peu|"
-    r"\bqu[eé]\s+(?:pr[aá]cticas|puedo|podemos|debo|debemos|hacer)",
+    r"\bwhat\s+(?:practices|can|could|should|would|raises?|increases?|builds?|improves?|works?|helps?|"
+    r"(?:is|are)\s+(?:best|good))\b|\bwhich\s+practices\b|"
+    r"\bhow\s+(?:can|could|do|should)\s+(?:i|we)\s+(?:raise|increase|build|improve)\b|"
+    r"quelles?\s+pratiques|\bque\s+(?:puis|peut|pouvons|dois|faire)|qu['’]est-ce\s+que\s+(?:je|nous|on)\s+peu|"
+    r"qu['’]est-ce\s+qui\s+(?:augmente|fait|marche|fonctionne|aide|am[eé]liore)|\bcomment\s+(?:augmenter|am[eé]liorer|accro[iî]tre)|"
+    r"\bqu[eé]\s+(?:pr[aá]cticas|puedo|podemos|debo|debemos|hacer|aumenta|sirve|funciona|ayuda|mejora)|"
+    r"\bc[oó]mo\s+(?:aumentar|mejorar|subir)",
     re.IGNORECASE,
 )
 NAME = re.compile(r"(?<![.!?:]\s)(?<![(\[«“\"])(?<!^)\b[A-ZÀ-Ý][\w’'-]+")  # not at a sentence's or bracket's start
@@ -129,6 +134,12 @@ LANGUAGE_NAMES = {
     "es": {"en": "inglés", "fr": "francés", "es": "español"},
 }
 WRITTEN_IN = {"en": "source in {}", "fr": "source en {}", "es": "fuente en {}"}
+# A place answer says how it read the place, so that a wrong reading shows.
+PLACE_LEAD = {"en": "For {}, closest fit first:", "fr": "Pour {}, les plus adaptées d'abord :",
+              "es": "Para {}, las más adecuadas primero:"}  # fmt: skip
+CLIMATE = {"en": "a {} climate", "fr": "un climat {}", "es": "un clima {}"}
+ON_SOIL = {"en": "{} on {}", "fr": "{} sur {}", "es": "{} en {}"}
+OR = {"en": "or", "fr": "ou", "es": "o"}
 # How a practice sheet's fields read, in the sheet's language.
 SOIL_CARBON = {"en": "soil organic carbon", "fr": "carbone organique du sol", "es": "carbono orgánico del suelo"}
 RATE_UNIT = {
@@ -276,31 +287,33 @@ class Chat:
         result = self.kb.search(interpreted, k=PASSAGES, lang=lang, filters=filters or [])
         if self.llm is not None:
             return self._generate(question, interpreted, lang, session_id, result.hits)
-        chosen = self._for_place(interpreted, lang, filters) or self._select(interpreted, lang, result.hits)
+        chosen, lead = self._for_place(interpreted, lang, filters)
+        chosen = chosen or self._select(interpreted, lang, result.hits)
         if not chosen:
             return Answer(question, NO_ANSWER[lang], lang, [], False, session_id, interpreted)
         wants_number = QUANTITY.search(interpreted) is not None
         citations = [self._cite(i, c, wants_number) for i, c in enumerate(chosen, 1)]
-        return Answer(question, _compose(citations, lang), lang, citations, True, session_id, interpreted)
+        text = _compose(citations, lang)
+        return Answer(question, f"{lead} {text}" if lead else text, lang, citations, True, session_id, interpreted)
 
     def _for_place(
         self, question: str, lang: str, filters: list[str] | dict[str, list[str]] | None
-    ) -> list[_Candidate]:
+    ) -> tuple[list[_Candidate], str]:
         """A question asking what to do in a place that it names by climate or soil, and no practice: the practices
-        documented for the place (or the nearest), best fit first, each with its first soil-carbon figure."""
+        documented for the place (or the nearest), best fit first, each with its first soil-carbon figure. A
+        climate in everyday words may mean several zones ("humid temperate"); the place is then any of them. Also
+        the lead of the answer, which says how the place was read."""
         named = self.named(question, lang)
-        if (
-            named["practice"]
-            or not (named["climate_zone"] or named["soil_class"])
-            or not WANTS_PRACTICES.search(question)
-        ):
-            return []
+        climates = named["climate_zone"] or zones().words.read(question)  # "Sahel", else "humid temperate"
+        if named["practice"] or not (climates or named["soil_class"]) or not WANTS_PRACTICES.search(question):
+            return [], ""
         where = {"doc_type": ["practice"], **({"land_use": named["land_use"]} if named["land_use"] else {})}
         if isinstance(filters, dict):
             where = {**filters, **where}
         elif filters:
             where = [*filters, *(f"{key}={value}" for key, values in where.items() for value in values)]
-        place = Conditions(zone=next(iter(named["climate_zone"]), None), soil=next(iter(named["soil_class"]), None))
+        soil = next(iter(named["soil_class"]), None)
+        place = Conditions(zone="|".join(climates) or None, soil=soil)
         hits = self.kb.search(question, k=2 * PASSAGES, lang=lang, filters=where, conditions=place).hits
         catalog = self.kb.catalog()
         out: list[_Candidate] = []
@@ -311,7 +324,7 @@ class Chat:
                 text, reference = effects[0]
                 out.append(_Candidate(text, doc.id, catalog.family[doc.id], doc.title, sheet_lang, rank, None, 1.0,
                                       reference))  # fmt: skip
-        return out
+        return out, PLACE_LEAD[lang].format(place_text(climates, soil, lang)) if out else ""
 
     # --- step 1: passages ------------------------------------------------------------------
 
@@ -810,6 +823,16 @@ def source_name(source: str, path: str) -> str:
     if source.startswith(("http://", "https://")) or not path or path.startswith("memory:"):
         return source
     return path.rsplit("/", 1)[-1]
+
+
+def place_text(climates: list[str], soil: str | None, lang: str) -> str:
+    """ "a warm temperate moist or cool temperate moist climate on sandy soils", in the asker's language."""
+    z = zones()
+    names = [z.names(c).get(lang, c).lower() for c in climates]
+    listed = f"{', '.join(names[:-1])} {OR[lang]} {names[-1]}" if len(names) > 1 else "".join(names)
+    climate = CLIMATE[lang].format(listed) if names else ""
+    soils = z.names(soil).get(lang, soil).lower() if soil else ""
+    return ON_SOIL[lang].format(climate, soils) if climate and soils else climate or soils
 
 
 def _compose(citations: list[Citation], lang: str) -> str:

@@ -140,6 +140,28 @@ def test_a_place_question_lists_the_practices_documented_there(chat: Chat, corpu
     assert answer.citations and {c.practice_id for c in answer.citations} == {"zai-planting-pits"}, answer.answer
 
 
+def test_a_place_in_everyday_words(chat: Chat, corpus_kb: KnowledgeBase) -> None:
+    """A climate described in common words may mean several zones; the answer says how it read the place."""
+    docs = corpus_kb.catalog().docs
+    for question, lang, lead in (
+        ("I grow crops in a humid temperate climate. What raises soil carbon?", "en",
+         "For a warm temperate moist or cool temperate moist climate"),
+        ("¿Qué aumenta el carbono del suelo en la zona alta de montaña del trópico?", "es",
+         "Para un clima tropical montano"),
+        ("Qu'est-ce qui augmente le carbone du sol sous climat méditerranéen ?", "fr",
+         "Pour un climat tempéré chaud sec"),
+    ):  # fmt: skip
+        answer = chat.ask(question, lang=lang)
+        assert answer.answer.startswith(lead) and len(answer.citations) >= 3, answer.answer
+        zones_meant = {"en": {"warm_temperate_moist", "cool_temperate_moist"}, "es": {"tropical_montane"},
+                       "fr": {"warm_temperate_dry"}}[lang]  # fmt: skip
+        documented = [bool(zones_meant & set(docs[c.doc_id].metadata["climate_zones"])) for c in answer.citations]
+        assert documented[0] and documented == sorted(documented, reverse=True), answer.answer  # then the nearest
+    # a season is no climate: a question about the dry season gets no list of practices for dry zones
+    answer = chat.ask("What can I do during the dry season?", lang="en")  # names no practice
+    assert not answer.answer.startswith("For "), answer.answer
+
+
 def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("Who chaired the committee?") == ["name"]
     assert wanted("¿En qué ciudad se reunió el Consorcio?") == ["name"]

@@ -155,6 +155,37 @@ def test_conditions_parse() -> None:
         Conditions.parse("mat=warm")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in a Mediterranean climate", ["warm_temperate_dry"]),
+        ("a humid temperate climate", ["warm_temperate_moist", "cool_temperate_moist"]),
+        ("clima templado y húmedo", ["warm_temperate_moist", "cool_temperate_moist"]),
+        ("un climat froid et sec", ["cool_temperate_dry", "boreal_dry"]),
+        ("zona alta de montaña del trópico", ["tropical_montane"]),
+        ("the humid tropics", ["tropical_wet", "tropical_moist"]),
+        ("semi-arid", ["tropical_dry", "warm_temperate_dry", "cool_temperate_dry", "boreal_dry", "polar_dry"]),
+        # a word that would leave no zone is passed over: only the tropics have a montane zone
+        ("a cold mountain climate", ["cool_temperate_moist", "cool_temperate_dry", "boreal_moist", "boreal_dry"]),
+        # seasons, dry matter and fresh manure describe no climate
+        ("What can I do in the dry season?", []),
+        ("la saison sèche", []),
+        ("tonnes of dry matter", []),
+        ("du fumier frais", []),
+        ("How much carbon does no-till add?", []),
+    ],
+)
+def test_climate_in_everyday_words(text: str, expected: list[str]) -> None:
+    assert zones().words.read(text) == expected
+
+
+def test_several_zones_given_are_candidates() -> None:
+    result = classify(Conditions(zone="warm_temperate_moist|cool_temperate_moist"))
+    assert result.climate_zone is None and result.candidates == ["warm_temperate_moist", "cool_temperate_moist"]
+    with pytest.raises(ZoneError, match="'humid'"):
+        classify(Conditions(zone="warm_temperate_moist|humid"))
+
+
 def test_match_tiers() -> None:
     assert match_tier("tropical_dry", "sandy", ["tropical_dry"], ["sandy", "low_activity_clay"]) == "documented"
     assert match_tier("tropical_dry", "sandy", ["tropical_dry"], ["volcanic"]) == "same_zone"
