@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.analysis import CONCEPT, analyze, number_word, tagged, term, words
+from index.analysis import CONCEPT, analyze, fold, number_word, stopwords, tagged, term, words
 from index.catalog import FACETS, Catalog, QueryError
 from index.lexical import LexicalIndex
 from index.lexicon import QUERY_LANGS, ExpandedQuery, Lexicon, TermGroup
@@ -89,11 +90,28 @@ class SearchResult:
 
 
 def query_language(text: str, default: str = "en") -> str:
-    """EN, FR or ES; short or ambiguous queries fall back to `default`."""
+    """EN, FR or ES. Where the detector is unsure (short questions: "Est-ce que le semis direct stocke du
+    carbone ?" reads 0.41 English, 0.40 French), the function words that only one language has decide
+    (`stopword_vote`); failing both, `default`."""
     values = language_detector(QUERY_LANGS).compute_language_confidence_values(text)
-    if not values or values[0].value < 0.6:
-        return default
-    return values[0].language.iso_code_639_1.name.lower()
+    if values and values[0].value >= 0.6:
+        return values[0].language.iso_code_639_1.name.lower()
+    return stopword_vote(text) or default
+
+
+def stopword_vote(text: str) -> str | None:
+    """The query language with the most stop words of its own ("est", "du" are French only; "de", "la" are
+    French and Spanish, so count for neither); a Spanish "¿" or "¡" counts too. None on a tie."""
+    counts = dict.fromkeys(QUERY_LANGS, 0)
+    lists = {lang: stopwords(lang) for lang in QUERY_LANGS}
+    for match in words(text):
+        word = fold(match.group())
+        owners = [lang for lang, listed in lists.items() if word in listed]
+        if len(owners) == 1:
+            counts[owners[0]] += 1
+    counts["es"] += len(re.findall(r"[¿¡]", text))
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
 
 
 def group_bags(
