@@ -147,6 +147,7 @@ def test_document_text_is_escaped(page: Page, live_server: str) -> None:
         f"{live_server}/api/documents?wait=120",
         multipart={"files": {"name": "hostile.txt", "mimeType": "text/plain", "buffer": hostile}},
         headers={"X-API-Key": API_KEY},
+        timeout=150_000,  # the server waits up to 120 s for the job; a loaded machine needs more than 30
     )
     assert upload.ok, upload.text()
     doc_id = upload.json()["files"][0]["documents"][0]

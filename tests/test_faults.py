@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from eval.faults import (
     killed_under_load,
     writer_during_load,
 )
+from index.store import DB_NAME
 from service.settings import Settings
 
 SIZE = dataclasses.replace(SMALL, html_mb=1)
@@ -24,9 +26,18 @@ SIZE = dataclasses.replace(SMALL, html_mb=1)
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory, served: Settings) -> Path:
-    """A copy of the session's served store (the faults write into it)."""
+    """A copy of the session's served store (the faults write into it). The database is copied through SQLite's
+    backup, never as a file: this process serves that store (`live_server`), and opening and closing its files
+    here would drop the process's locks on them, after which a job process that closes last deletes the WAL under
+    the serving connection ("database disk image is malformed" for the rest of the session)."""
     home = tmp_path_factory.mktemp("faults") / "home"
-    shutil.copytree(served.home, home, ignore=shutil.ignore_patterns("jobs", "uploads", "write.lock"))
+    shutil.copytree(served.home, home, ignore=shutil.ignore_patterns("jobs", "uploads", "write.lock", f"{DB_NAME}*"))
+    source, target = sqlite3.connect(served.home / DB_NAME), sqlite3.connect(home / DB_NAME)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
     return home
 
 
