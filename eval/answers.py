@@ -215,7 +215,7 @@ def tuning_cases(kb: KnowledgeBase) -> list[tuple[Item, list, list[bool] | None]
         for lang in LANGS:
             question = item.question[lang]
             asked = query_language(question, default=lang)
-            if chat._for_place(question, asked, None):
+            if chat._for_place(question, asked, None)[0]:  # the place route answers it
                 continue
             hits = kb.search(question, k=PASSAGES, lang=asked).hits
             candidates = chat.scored(question, asked, hits)
@@ -242,7 +242,7 @@ def tune(kb: KnowledgeBase) -> list[tuple[float, float, Weights]]:
     grid = product((0.2, 0.3, 0.4, 0.5, 0.6), (0.1, 0.2, 0.3, 0.4), (0.5, 0.7, 0.85, 1.0), (0.6, 0.8, 1.0),
                    (0.06, 0.12), (0.0, 0.01, 0.02, 0.03, 0.04))  # fmt: skip
     for sim, cov, missing, other, margin, cross in grid:
-        w = Weights(sim, cov, max(0.0, 1.0 - sim - cov), missing, -1.0, margin, other_practice=other,
+        w = Weights(sim, cov, max(0.0, 1.0 - sim - cov), missing, -1.0, margin, off_topic=other,
                     cross_language=cross)  # fmt: skip
         best, hit = [], []  # per case: the best score, and whether a right candidate is among the quotes
         for _item, candidates, correct in cases:

@@ -7,8 +7,10 @@ Default (offline, extractive), in three steps:
    of the question's terms it holds (through the same query translation as search) and its document's rank.
 2. **Candidates.** The best chunks are cut into sentences, list items, slide bullets and table rows; a practice
    sheet also contributes its structured figures (each `soc_effect` with its depth, duration and reference) and its
-   `unsuited` reasons, written out in the sheet's language. Acronyms that a document defines ("Scientific and
-   Technical Committee (STC)") count as their long form and the reverse.
+   `unsuited` reasons, written out in the sheet's language (and its drawbacks and barriers for a question on its
+   risks or costs; a question on risks, costs or how to do it prefers the parts of a sheet that speak to that).
+   Acronyms that a document defines ("Scientific and Technical Committee (STC)") count as their long form and the
+   reverse.
 3. **The answer.** The best candidates are embedded by the multilingual model (int8, as queries are) and scored by
    similarity (raised a little for a sentence in another language than the question, which the model scores
    lower), term coverage (a word also matches its cognate: "Consorcio", "consortium") and passage score; a
@@ -33,6 +35,7 @@ from index.analysis import analyze, number_word
 from index.lexicon import QUERY_LANGS
 from index.search import group_bags, query_language
 from index.zones import Conditions, zones
+from ingest.practice import SECTION_HEADINGS, SECTION_KEYS
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -107,6 +110,44 @@ WANTS_PRACTICES = re.compile(
     r"\bc[oó]mo\s+(?:aumentar|mejorar|subir)",
     re.IGNORECASE,
 )
+# What side of a practice a question asks about: its risks, its costs, or how to do it. Candidates from the parts of
+# a sheet that speak of something else count as off the topic (`Weights.off_topic`).
+ASKS_ABOUT = {
+    "risk": re.compile(
+        r"\b(?:risks?|risky|downsides?|drawbacks?|disadvantages?|dangers?|dangerous|hazards?|side[- ]effects?|"
+        r"trade[- ]offs?|problems?|harmful|reasons?\s+not|risques?|risqu[ée]e?s?|inconv[ée]nients?|dangereu\w*|"
+        r"effets?\s+secondaires?|probl[eè]mes?|raisons?\s+de\s+ne\s+pas|riesgos?|riesgos[oa]s?|desventajas?|"
+        r"inconvenientes?|peligros?|peligros[oa]s?|efectos?\s+secundarios?|problemas?)\b",
+        re.IGNORECASE,
+    ),
+    "cost": re.compile(
+        r"\b(?:costs?|costly|prices?|expensive|cheap|afford\w*|co[uû]ts?|co[uû]te(?:nt)?|co[uû]teu\w*|prix|ch[eè]re?s?|"
+        r"costos?|costes?|cuesta[n]?|costos[oa]s?|precios?|car[oa]s?|barat[oa]s?)\b",
+        re.IGNORECASE,
+    ),
+    "how": re.compile(  # a question word, then a verb of doing; or a size, a dose, "how to"
+        r"\b(?:how|when)\b(?:\W+\w+){0,6}?\W+(?:apply|applying|spread|dig|sow|plant|build|make|install|cut|prune|"
+        r"leave|grow|mix|put|establish|space)\b|\bhow\s+(?:to|wide|deep|far\s+apart)\b|"
+        r"\bwhat\s+(?:size|dose|spacing|depth|width)\b|"
+        r"\b(?:comment|quand|combien|quelle?s?\s+(?:quantit[ée]|dose))\b(?:\W+\w+){0,6}?\W+(?:apport|[ée]pand|creus|"
+        r"sem|plant|constru|install|coup|taill|laiss|m[ée]lang|mett|implant)\w*|\bcomment\s+faire\b|"
+        r"\bquelle?s?\s+(?:largeur|profondeur|taille|dose|distance|espacement)\b|"
+        r"\b(?:c[oó]mo|cu[aá]nd[oa]|cu[aá]nt[oa]s?)\b(?:\W+\w+){0,6}?\W+(?:aplic|esparc|cav|sembr|plant|constru|"
+        r"instal|cort|pod|dej|mezcl|pon|establec|hac)\w*|"
+        r"\bqu[eé]\s+(?:ancho|anchura|profundidad|dosis|tama[ñn]o|distancia)\b",
+        re.IGNORECASE,
+    ),
+}
+CARBON = re.compile(r"\b(?:carbon|carbone|carbono|SOC|COS)\b", re.IGNORECASE)
+# The aspects each part of a sheet speaks to: its body sections (ingest.practice.SECTION_KEYS) and its fields.
+SECTION_ASPECTS = {
+    "what": {"what"}, "how": {"how", "cost", "risk"}, "why": {"why"}, "results": {"results", "risk"},
+    "where": {"where", "risk"}, "barriers": {"cost", "risk"},
+}  # fmt: skip
+FIELD_ASPECTS = {
+    "soc_effect": {"results"}, "inputs": {"how"}, "labour": {"how", "cost"}, "costs": {"cost"},
+    "safety": {"risk", "how"}, "unsuited": {"where", "risk"}, "trade_offs": {"risk"}, "barriers": {"risk", "cost"},
+}  # fmt: skip
 NAME = re.compile(r"(?<![.!?:]\s)(?<![(\[«“\"])(?<!^)\b[A-ZÀ-Ý][\w’'-]+")  # not at a sentence's or bracket's start
 PLACE_PRACTICES = 4  # practices listed for a place
 # "Scientific and Technical Committee (STC)": a long form of capitalised words, then its initials in brackets.
@@ -166,6 +207,8 @@ HOW_TO = {  # a sheet's structured how-to fields, as the sentences of an answer
     "labour": {"en": "Labour", "fr": "Travail", "es": "Mano de obra"},
     "costs": {"en": "Cost", "fr": "Coût", "es": "Costo"},
     "safety": {"en": "Safety", "fr": "Sécurité", "es": "Seguridad"},
+    "trade_offs": {"en": "Drawbacks", "fr": "Inconvénients", "es": "Desventajas"},
+    "barriers": {"en": "Barriers", "fr": "Obstacles", "es": "Obstáculos"},
 }
 
 
@@ -213,7 +256,10 @@ class Weights:
     min_score: float = 0.75
     margin: float = 0.12  # further quotes score within this of the best
     context: float = 0.2  # weight of the share of the question found in the candidate's passage
-    other_practice: float = 0.7  # a question naming a practice: factor on another practice sheet's candidates
+    # factor on a candidate off the question's topic: from another practice's sheet than the one the question
+    # names, or from a part of a sheet that speaks of something else than the question asks (its figures for a
+    # question on its risks)
+    off_topic: float = 0.7
     # added to the model's cosine for a candidate in another language than the question: the same question and
     # sentence score about 0.03 lower across languages (Spanish questions against English reports, tuning third)
     cross_language: float = 0.0
@@ -222,7 +268,7 @@ class Weights:
 # Tuned on two thirds of eval/answers (`python -m eval.answers --tune`: the most questions answered right with at
 # least 0.9 of the unanswerable ones refused), checked on the other third.
 WEIGHTS = Weights(
-    similarity=0.4, coverage=0.4, passage=0.2, missing=0.5, min_score=0.65, other_practice=0.6, cross_language=0.03
+    similarity=0.4, coverage=0.4, passage=0.2, missing=0.5, min_score=0.65, off_topic=0.6, cross_language=0.03
 )
 
 
@@ -243,7 +289,8 @@ class _Candidate:
     score: float = 0.0
     lacks: bool = False  # it does not hold what the question asks for (a number, a year, a name) or gives (a number)
     cross_language: bool = False  # written in another language than the question
-    other_practice: bool = False  # from a practice sheet the question does not name, when it names one
+    aspects: frozenset[str] = frozenset()  # what its part of a practice sheet speaks to (SECTION_ASPECTS)
+    off_topic: bool = False  # another practice's sheet than the one the question names, or another aspect
 
     @property
     def chunk_text(self) -> str:
@@ -378,6 +425,7 @@ class Chat:
         groups: list[_Group],
         question: str,
         practices: list[str] = (),
+        aspects: frozenset[str] = frozenset(),
     ) -> list[_Candidate]:
         catalog = self.kb.catalog()
         out: list[_Candidate] = []
@@ -387,10 +435,13 @@ class Chat:
             best.setdefault(doc.id, (score, chunk["coverage"]))
         for score, rank, doc, chunk in passages[:CHUNKS]:
             family, context = catalog.family[doc.id], chunk["coverage"]
+            part = frozenset(
+                SECTION_ASPECTS.get(sheet_section(chunk["section"]), ()) if doc.doc_type == "practice" else ()
+            )
             for text in split_sentences(chunk["text"]):
                 if "http" not in text:
                     out.append(_Candidate(text, doc.id, family, doc.title, chunk["lang"], rank, chunk, score))
-                    out[-1].context = context
+                    out[-1].context, out[-1].aspects = context, part
         # the figures and limits of the sheets with the best passages and of the practices the question names
         sheets = [(rank, doc) for rank, doc in documents if doc.doc_type == "practice"]
         sheets.sort(key=lambda r: -best.get(r[1].id, (0.0, 0.0))[0])
@@ -399,9 +450,9 @@ class Chat:
             if i < FACT_SHEETS or family.split(":")[1] in practices:
                 score, context = best.get(doc.id, (0.0, 0.0))
                 sheet_lang = doc.languages[0] if doc.languages else lang
-                for text, reference in sheet_facts(doc, sheet_lang):
+                for text, reference, part in sheet_facts(doc, sheet_lang, aspects):
                     out.append(_Candidate(text, doc.id, family, doc.title, sheet_lang, rank, None, score, reference))
-                    out[-1].context = context
+                    out[-1].context, out[-1].aspects = context, frozenset(FIELD_ASPECTS[part])
         return out
 
     def _select(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
@@ -414,7 +465,9 @@ class Chat:
         if not groups or not hits:
             return []
         practices = self.named(question, lang)["practice"]
-        candidates = self._candidates(self._documents(hits, lang, practices), lang, groups, question, practices)
+        aspects = asked_about(question)
+        documents = self._documents(hits, lang, practices)
+        candidates = self._candidates(documents, lang, groups, question, practices, aspects)
         acronyms = defined_acronyms(c.text for c in candidates)
         wants = wanted(question)
         given = given_numbers(question, lang)  # "in 2017", "its 9th meeting": its passage must hold them too
@@ -429,9 +482,9 @@ class Chat:
                 given <= given_numbers(f"{c.chunk_text} {c.title}", c.lang)
             )
             c.cross_language = c.lang not in (lang, None)
-            c.other_practice = (
-                bool(practices) and c.family.startswith("practice:") and (c.family.split(":")[1] not in practices)
-            )
+            other_practice = c.family.startswith("practice:") and c.family.split(":")[1] not in practices
+            off_aspect = bool(c.aspects and aspects and not c.aspects & aspects)
+            c.off_topic = (bool(practices) and other_practice) or off_aspect
         candidates.sort(key=lambda c: -(c.coverage + c.passage))
         facts = [c for c in candidates if c.chunk is None]  # a few per sheet: always compared
         viable = facts + [c for c in candidates if c.chunk is not None][: max(POOL - len(facts), POOL // 2)]
@@ -499,8 +552,8 @@ class Chat:
         groups = []
         for group in expanded.groups:
             bags = tuple(frozenset(bag) for bag in group_bags(group, QUERY_LANGS, lexical))
-            if not bags:
-                continue
+            if not bags or any(p.fullmatch(group.source.strip()) for p in ASKS_ABOUT.values()):
+                continue  # "risks", "coût": which part of a sheet answers (`aspects`), not words it must hold
             # a rare phrase ("Helsinki") weighs more than a common one ("soil"); one that no chunk holds (a thing
             # the knowledge base never mentions, or a word left untranslated) weighs most, and no candidate has it.
             # A phrase is as rare as its rarest word ("saline soils": "saline"), in its commonest rendering.
@@ -613,7 +666,7 @@ def choose(candidates: list[_Candidate], weights: Weights | None = None) -> list
     similarity = _scaled(np.array([c.similarity + (w.cross_language if c.cross_language else 0.0) for c in candidates]))
     for c, sim in zip(candidates, similarity.tolist(), strict=True):
         c.score = w.similarity * sim + w.coverage * c.coverage + w.passage * c.passage + w.context * c.context
-        c.score *= (w.missing if c.lacks else 1.0) * (w.other_practice if c.other_practice else 1.0)
+        c.score *= (w.missing if c.lacks else 1.0) * (w.off_topic if c.off_topic else 1.0)
     ranked = sorted(candidates, key=lambda c: -c.score)
     best = ranked[0].score
     if best < w.min_score:
@@ -690,11 +743,14 @@ def effect_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]
     return out
 
 
-def sheet_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]:
+def sheet_facts(
+    doc: StoredDocument, lang: str, aspects: frozenset[str] = frozenset()
+) -> list[tuple[str, str | None, str]]:
     """A practice sheet's figures, limits and how-to quantities as sentences in its language, each with the
-    publication it cites."""
+    publication it cites and the field it comes from; its drawbacks and barriers only for a question about its
+    risks or costs (`aspects`), which they answer and other questions do not need."""
     meta = doc.metadata
-    out = effect_facts(doc, lang)
+    out = [(text, reference, "soc_effect") for text, reference in effect_facts(doc, lang)]
     for name in ("inputs", "labour", "costs"):
         for item in meta.get(name) or []:
             amount = figure_text(item["amount"], lang, item.get("unit", ""))
@@ -704,14 +760,32 @@ def sheet_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]:
             text = f"{doc.title} — {HOW_TO[name][lang]}: {item['what']}: {amount}" + (
                 f" ({', '.join(extra)})" if extra else ""
             )
-            out.append(_cited(doc, text, item.get("reference")))
-    for text in meta.get("safety") or []:
-        out.append((f"{doc.title} — {HOW_TO['safety'][lang]}: {text.rstrip('. ')}.", None))
+            out.append((*_cited(doc, text, item.get("reference")), name))
+    listed = ["safety"] + [name for name in ("trade_offs", "barriers") if aspects & FIELD_ASPECTS[name]]
+    for name in listed:
+        for text in meta.get(name) or []:
+            out.append((f"{doc.title} — {HOW_TO[name][lang]}: {text.rstrip('. ')}.", None, name))
     for entry in meta.get("unsuited") or []:
         zone = entry.get("climate_zone") or entry.get("soil_class") or ""
         name = zones().names(zone).get(lang) or zone.replace("_", " ")
-        out.append((f"{NOT_FOR[lang].format(name)}: {entry.get('reason', '')}", None))
+        out.append((f"{NOT_FOR[lang].format(name)}: {entry.get('reason', '')}", None, "unsuited"))
     return out
+
+
+def asked_about(question: str) -> frozenset[str]:
+    """The sides of a practice the question asks about: "risk", "cost", "how" (ASKS_ABOUT); none for most. A
+    question about carbon asks about results, however it is put ("how fast does soil carbon build up?",
+    "¿cuánto aumenta el carbono al aplicar biocarbón?")."""
+    found = {aspect for aspect, pattern in ASKS_ABOUT.items() if pattern.search(question)}
+    return frozenset(found - {"how"} if CARBON.search(question) else found)
+
+
+def sheet_section(heading: str | None) -> str | None:
+    """The key of a practice sheet's body section ("how") from its heading in any language ("Comment faire")."""
+    for headings in SECTION_HEADINGS.values():
+        if heading in headings:
+            return SECTION_KEYS[headings.index(heading)]
+    return None
 
 
 def _number(x: float, lang: str) -> str:

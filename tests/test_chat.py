@@ -11,6 +11,7 @@ from index.kb import KnowledgeBase
 from service.chat import (
     FACT_SHEETS,
     Chat,
+    asked_about,
     defined_acronyms,
     figure_text,
     given_numbers,
@@ -73,8 +74,12 @@ def test_a_sheets_figures_read_as_sentences_in_its_language(corpus_kb: Knowledge
     assert english[0][0].startswith("Green manure crops worked into the soil — soil organic carbon: 0.331 t C/ha/yr")
     assert "(Bolinder et al., 2020)" in english[0][0] and "0,331 t C/ha/an" in french[0][0]
     assert english[0][1].endswith("https://doi.org/10.1007/s11027-020-09916-3")
-    assert any("— How to do it: " in text for text, _ in english)  # the structured how-to quantities
-    assert any(text.startswith("Not recommended in ") for text, _ in english)  # the `unsuited` reasons
+    assert any("— How to do it: " in text for text, _, field in english if field == "inputs")  # how-to quantities
+    assert any(text.startswith("Not recommended in ") for text, _, _ in english)  # the `unsuited` reasons
+    # drawbacks and barriers only for a question about risks or costs
+    assert not any(field == "trade_offs" for *_, field in english)
+    risks = sheet_facts(docs["practice:green-manure:en"], "en", frozenset({"risk"}))
+    assert any(text.startswith("Green manure crops worked into the soil — Drawbacks: ") for text, *_ in risks)
     assert short_reference("Bolinder, M.A., Crotty, F., Elsen, A. (2020). The effect…") == "Bolinder et al., 2020"
     assert short_reference("IPCC (2019). 2019 Refinement…") == "IPCC, 2019"
 
@@ -160,6 +165,31 @@ def test_a_place_in_everyday_words(chat: Chat, corpus_kb: KnowledgeBase) -> None
     # a season is no climate: a question about the dry season gets no list of practices for dry zones
     answer = chat.ask("What can I do during the dry season?", lang="en")  # names no practice
     assert not answer.answer.startswith("For "), answer.answer
+
+
+def test_what_side_of_a_practice_a_question_asks_about() -> None:
+    assert asked_about("What are the downsides of no-till?") == {"risk"}
+    assert asked_about("¿Qué riesgos hay al fabricar biocarbón?") == {"risk"}
+    assert asked_about("Combien coûte le chaulage ?") == {"cost"}
+    assert asked_about("How wide and how deep should I dig zaï pits?") == {"how"}
+    assert asked_about("Quelle quantité de chaux puis-je apporter en une seule fois ?") == {"how"}
+    assert asked_about("¿Cuánta cal puedo aplicar de una sola vez?") == {"how"}
+    # a question about carbon asks about results, however it is put
+    assert asked_about("How fast does soil carbon build up when I plant walnut trees?") == frozenset()
+    assert asked_about("How much carbon does compost add?") == frozenset()
+
+
+def test_a_question_on_risks_or_costs_is_answered_from_those_parts_of_the_sheet(chat: Chat) -> None:
+    for question, lang, field in (
+        ("What are the downsides of no-till?", "en", ("Drawbacks", "Safety")),
+        ("Quels sont les inconvénients du semis direct ?", "fr", ("Inconvénients", "Sécurité")),
+        ("What does it cost to rewet a drained peatland?", "en", ("Cost",)),
+        ("¿Cuánto cuesta el encalado hecho por un contratista?", "es", ("Costo", "costaba")),
+    ):
+        answer = chat.ask(question, lang=lang)
+        quote = answer.citations[0].quote if answer.citations else ""
+        assert any(word in quote for word in field), answer.answer
+        assert " — soil organic carbon: " not in answer.answer and " — carbone organique du sol: " not in answer.answer
 
 
 def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
