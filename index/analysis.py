@@ -26,12 +26,18 @@ LANGUAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "it": ("italian", sw.STOPWORDS_ITALIAN),
     "nl": ("dutch", sw.STOPWORDS_DUTCH),
 }
-# Question words the stop lists keep but that carry no topic ("how many", "cuántos", "combien").
+# Question words the stop lists keep but that carry no topic ("how many", "cuántos", "combien"), and the modal
+# verbs, which NLTK's English list holds ("can", "should") and its French and Spanish lists do not ("puis-je",
+# "dois", "¿puedo?", "debemos"): "puis" was translated "afterward", "draw", "next".
 EXTRA_STOP = {
     "en": {"what", "which", "who", "whom", "where", "when", "why", "how", "many", "much", "also", "would", "could"},
-    "fr": {"combien", "quel", "quels", "quelle", "quelles", "comment", "pourquoi", "quand", "où", "qui", "quoi"},
-    "es": {"cuántos", "cuántas", "cuánto", "cuánta", "cuál", "cuáles", "qué", "cómo", "dónde", "cuándo", "quién"},
-}
+    "fr": {"combien", "quel", "quels", "quelle", "quelles", "comment", "pourquoi", "quand", "où", "qui", "quoi",
+           "puis", "peux", "peut", "pouvons", "pouvez", "peuvent", "pourrait", "pourrais", "pourrions", "dois", "doit",
+           "devons", "devez", "doivent", "devrait", "devrais", "devrions", "faut", "faudrait"},
+    "es": {"cuántos", "cuántas", "cuánto", "cuánta", "cuál", "cuáles", "qué", "cómo", "dónde", "cuándo", "quién",
+           "puedo", "puede", "podemos", "pueden", "podría", "podrían", "podríamos", "debo", "debe", "debemos", "deben",
+           "debería", "deberían", "deberíamos"},
+}  # fmt: skip
 
 
 # Number words of the query languages (two to twenty, the tens, a hundred; "one", "un", "una" are left out: they are
@@ -130,7 +136,7 @@ def analyze(text: str, lang: str | None) -> list[str]:
     return [t for m in words(text) if (t := term(m.group(), lang))]
 
 
-TERMS_VERSION = "7"  # bump when analysis changes: stored chunk terms are then recomputed
+TERMS_VERSION = "8"  # bump when analysis changes: stored chunk terms are then recomputed
 CONCEPT = "@"  # prefix of the language-neutral term of a glossary concept ("@cover_crops")
 
 

@@ -358,6 +358,16 @@ def test_british_and_american_spellings_are_one_term() -> None:
     assert analyze("promise advise", "en") != analyze("promise advice", "en")  # no two words made one
 
 
+def test_modal_verbs_are_stop_words_in_every_language() -> None:
+    """English stop words hold "can" and "should"; French and Spanish ones now hold theirs ("puis-je" was read as
+    a topic and translated "afterward", "draw", "next")."""
+    from index.analysis import analyze
+
+    assert analyze("How much lime can I apply?", "en") == ["lime", "appli"]
+    assert analyze("Quelle quantité de chaux puis-je apporter ?", "fr") == ["quantit", "chaux", "apport"]
+    assert analyze("¿Cuánta cal puedo aplicar? ¿Debemos encalar?", "es") == ["cal", "aplic", "encal"]
+
+
 def test_a_bare_number_is_no_glossary_phrase() -> None:
     """The alias "4‰" reads as the word "4": it would tag every "4" in the corpus as the 4 per 1000 Initiative."""
     from index.lexicon import Lexicon
