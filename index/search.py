@@ -119,10 +119,13 @@ def group_bags(
 ) -> set[tuple[str, ...]]:
     """A query term group as index-term bags: its words read in each language, its translations, the number a
     number word stands for ("twenty" → 20), the cognates `lexical` holds of a single word in the other query
-    languages, its concepts."""
+    languages, its concepts. A phrase of stop words in the language it is asked in ("how much", "combien")
+    has none: read in another language its words would be terms no document holds."""
+    source_lang = group.alternatives[0][0] if group.alternatives else None
+    if source_lang in QUERY_LANGS and not group.concepts and not analyze(group.source, source_lang):
+        return set()
     bags = {tuple(tagged(analyze(group.source, lang), lang)) for lang in langs}
     bags |= {tuple(tagged(analyze(text, lang), lang)) for lang, text in group.alternatives[1:]}
-    source_lang = group.alternatives[0][0] if group.alternatives else None
     if (number := number_word(group.source.strip(), source_lang)) is not None:
         bags |= {tuple(tagged([str(number)], lang)) for lang in langs}
     if lexical is not None and source_lang in QUERY_LANGS and " " not in group.source.strip():

@@ -74,6 +74,14 @@ QUANTITY = re.compile(
     r"cu[aá]nt[oa]s?|qu[eé]\s+(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero|costo|coste|precio|dosis))\b",
     re.IGNORECASE,
 )
+# A question that counts things ("how many people", "combien de pays", "¿cuántas organizaciones?"): a sum of
+# money does not answer it.
+COUNT = re.compile(r"\bhow\s+many\b|\bcombien\s+d(?:e\s+|')(?!argent|euros?|dollars?)|\bcu[aá]nt[oa]s\b", re.IGNORECASE)
+MONEY = re.compile(
+    r"(?:[€$£]|\b(?:USD|EUR|GBP)\b)\s*\d[\d.,\s]*\d|[€$£]\s*\d|"
+    r"\d[\d.,\s]*(?:[kM]?€|£|\s*(?:euros?|EUR|USD|GBP|dollars?)\b)",
+    re.IGNORECASE,
+)
 # What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
 WANTS_YEAR = re.compile(
     r"\b(?:(?:which|what)\s+year|by\s+when|since\s+when|until\s+when)\b|en\s+quelle\s+ann[ée]e|"
@@ -125,6 +133,11 @@ ASKS_ABOUT = {
         r"costos?|costes?|cuesta[n]?|costos[oa]s?|precios?|car[oa]s?|barat[oa]s?)\b",
         re.IGNORECASE,
     ),
+    "benefit": re.compile(  # what else a practice brings ("apart from carbon": `EXCEPT_CARBON`)
+        r"\b(?:benefits?|co-?benefits?|advantages?|upsides?|what\s+else|good\s+for|avantages?|b[ée]n[ée]fices?|"
+        r"bienfaits?|atouts?|int[ée]r[eê]ts?|quoi\s+d'autre|beneficios?|ventajas?|qu[eé]\s+m[aá]s)\b",
+        re.IGNORECASE,
+    ),
     "how": re.compile(  # a question word, then a verb of doing; or a size, a dose, "how to"
         r"\b(?:how|when)\b(?:\W+\w+){0,6}?\W+(?:apply|applying|spread|dig|sow|plant|build|make|install|cut|prune|"
         r"leave|grow|mix|put|establish|space)\b|\bhow\s+(?:to|wide|deep|far\s+apart)\b|"
@@ -139,15 +152,24 @@ ASKS_ABOUT = {
     ),
 }
 CARBON = re.compile(r"\b(?:carbon|carbone|carbono|SOC|COS)\b", re.IGNORECASE)
+# "apart from storing carbon", "en dehors du carbone", "aparte del carbono": what else the practice brings
+EXCEPT_CARBON = re.compile(
+    r"\b(?:apart\s+from|aside\s+from|besides|other\s+than|beyond|except|à\s+part|en\s+dehors\s+d[eu]|outre|hormis|"
+    r"sauf|adem[aá]s\s+del?|aparte\s+del?|fuera\s+del?|excepto|m[aá]s\s+all[aá]\s+del?)(?:\W+\w+){0,4}?\W+"
+    r"(?:carbon|carbone|carbono)\b",
+    re.IGNORECASE,
+)
 # The aspects each part of a sheet speaks to: its body sections (ingest.practice.SECTION_KEYS) and its fields.
 SECTION_ASPECTS = {
-    "what": {"what"}, "how": {"how", "cost", "risk"}, "why": {"why"}, "results": {"results", "risk"},
-    "where": {"where", "risk"}, "barriers": {"cost", "risk"},
+    "what": {"what"}, "how": {"how", "risk"}, "why": {"why", "benefit"},
+    "results": {"results", "risk", "benefit"}, "where": {"where", "risk"}, "barriers": {"risk"},
 }  # fmt: skip
 FIELD_ASPECTS = {
     "soc_effect": {"results"}, "inputs": {"how"}, "labour": {"how", "cost"}, "costs": {"cost"},
-    "safety": {"risk", "how"}, "unsuited": {"where", "risk"}, "trade_offs": {"risk"}, "barriers": {"risk", "cost"},
+    "safety": {"risk", "how"}, "unsuited": {"where", "risk"}, "trade_offs": {"risk"}, "barriers": {"risk"},
+    "co_benefits": {"benefit"}, "cost_level": {"cost"},
 }  # fmt: skip
+LISTED_FOR = {"trade_offs": {"risk"}, "barriers": {"risk", "cost"}, "co_benefits": {"benefit"}}  # only for these
 NAME = re.compile(r"(?<![.!?:]\s)(?<![(\[«“\"])(?<!^)\b[A-ZÀ-Ý][\w’'-]+")  # not at a sentence's or bracket's start
 PLACE_PRACTICES = 4  # practices listed for a place
 # "Scientific and Technical Committee (STC)": a long form of capitalised words, then its initials in brackets.
@@ -209,6 +231,14 @@ HOW_TO = {  # a sheet's structured how-to fields, as the sentences of an answer
     "safety": {"en": "Safety", "fr": "Sécurité", "es": "Seguridad"},
     "trade_offs": {"en": "Drawbacks", "fr": "Inconvénients", "es": "Desventajas"},
     "barriers": {"en": "Barriers", "fr": "Obstacles", "es": "Obstáculos"},
+    "co_benefits": {"en": "Other benefits", "fr": "Autres bienfaits", "es": "Otros beneficios"},
+    "cost_level": {"en": "Cost (low, medium or high)", "fr": "Coût (faible, moyen ou élevé)",
+                   "es": "Costo (bajo, medio o alto)"},
+}  # fmt: skip
+COST_LEVELS = {
+    "en": {"low": "low", "medium": "medium", "high": "high"},
+    "fr": {"low": "faible", "medium": "moyen", "high": "élevé"},
+    "es": {"low": "bajo", "medium": "medio", "high": "alto"},
 }
 
 
@@ -291,6 +321,7 @@ class _Candidate:
     cross_language: bool = False  # written in another language than the question
     aspects: frozenset[str] = frozenset()  # what its part of a practice sheet speaks to (SECTION_ASPECTS)
     off_topic: bool = False  # another practice's sheet than the one the question names, or another aspect
+    field: str | None = None  # the sheet field it states ("soc_effect"); None for a passage's sentence
 
     @property
     def chunk_text(self) -> str:
@@ -435,13 +466,14 @@ class Chat:
             best.setdefault(doc.id, (score, chunk["coverage"]))
         for score, rank, doc, chunk in passages[:CHUNKS]:
             family, context = catalog.family[doc.id], chunk["coverage"]
-            part = frozenset(
-                SECTION_ASPECTS.get(sheet_section(chunk["section"]), ()) if doc.doc_type == "practice" else ()
-            )
+            section = sheet_section(chunk["section"]) if doc.doc_type == "practice" else None
             for text in split_sentences(chunk["text"]):
-                if "http" not in text:
+                if "http" not in text and text.rstrip(". ") != doc.title:  # a title alone says nothing
                     out.append(_Candidate(text, doc.id, family, doc.title, chunk["lang"], rank, chunk, score))
-                    out[-1].context, out[-1].aspects = context, part
+                    out[-1].context = context
+                    out[-1].aspects = (
+                        part_aspects(SECTION_ASPECTS.get(section, set()), text) if section else frozenset()
+                    )
         # the figures and limits of the sheets with the best passages and of the practices the question names
         sheets = [(rank, doc) for rank, doc in documents if doc.doc_type == "practice"]
         sheets.sort(key=lambda r: -best.get(r[1].id, (0.0, 0.0))[0])
@@ -452,7 +484,11 @@ class Chat:
                 sheet_lang = doc.languages[0] if doc.languages else lang
                 for text, reference, part in sheet_facts(doc, sheet_lang, aspects):
                     out.append(_Candidate(text, doc.id, family, doc.title, sheet_lang, rank, None, score, reference))
-                    out[-1].context, out[-1].aspects = context, frozenset(FIELD_ASPECTS[part])
+                    out[-1].context, out[-1].aspects, out[-1].field = (
+                        context,
+                        part_aspects(FIELD_ASPECTS[part], text),
+                        part,
+                    )
         return out
 
     def _select(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
@@ -466,6 +502,7 @@ class Chat:
             return []
         practices = self.named(question, lang)["practice"]
         aspects = asked_about(question)
+        carbon_aside = EXCEPT_CARBON.search(question) is not None
         documents = self._documents(hits, lang, practices)
         candidates = self._candidates(documents, lang, groups, question, practices, aspects)
         acronyms = defined_acronyms(c.text for c in candidates)
@@ -478,13 +515,17 @@ class Chat:
                 titles[c.doc_id] = set(self.kb.terms_of(c.title, c.lang))
             terms = set(self.kb.terms_of(_with_acronyms(c.text, acronyms), c.lang))
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
-            c.lacks = not all(self.holds(c.text, c.lang, want, asked, given, acronyms) for want in wants) or not (
+            # a sheet's cost rating answers "how much does it cost?" where it gives no cost figure
+            needs = [w for w in wants if not (w == "number" and c.field == "cost_level")]
+            c.lacks = not all(self.holds(c.text, c.lang, want, asked, given, acronyms) for want in needs) or not (
                 given <= given_numbers(f"{c.chunk_text} {c.title}", c.lang)
             )
             c.cross_language = c.lang not in (lang, None)
-            other_practice = c.family.startswith("practice:") and c.family.split(":")[1] not in practices
+            is_sheet = c.family.startswith("practice:")
+            other_practice = is_sheet and c.family.split(":")[1] not in practices
             off_aspect = bool(c.aspects and aspects and not c.aspects & aspects)
-            c.off_topic = (bool(practices) and other_practice) or off_aspect
+            set_aside = bool(carbon_aside and is_sheet and CARBON.search(c.text))  # "apart from carbon"
+            c.off_topic = (bool(practices) and other_practice) or off_aspect or set_aside
         candidates.sort(key=lambda c: -(c.coverage + c.passage))
         facts = [c for c in candidates if c.chunk is None]  # a few per sheet: always compared
         viable = facts + [c for c in candidates if c.chunk is not None][: max(POOL - len(facts), POOL // 2)]
@@ -509,8 +550,9 @@ class Chat:
         A name is a capitalised word, not at the start of a sentence or bracket, that the question does not give
         in any form (`asked`: the index terms of the question and of its translations): "Chair" does not answer "who
         chaired…?", nor "STC" "the Scientific and Technical Committee"."""
-        if want == "number":
+        if want in ("number", "count"):
             plain = PART_NUMBER.sub(" ", INITIATIVE.sub(" ", YEAR.sub("", CITED_YEAR.sub("", text))))
+            plain = MONEY.sub(" ", plain) if want == "count" else plain
             return bool(set(AMOUNT.findall(plain)) - given)  # "two" is no amount
         if want == "year":
             return YEAR.search(CITED_YEAR.sub("", text)) is not None
@@ -549,11 +591,14 @@ class Chat:
         """Each content phrase of the question with every index term that stands for it (in any language)."""
         expanded = self.kb.lexicon().expand(question, lang)
         lexical = self.kb.indexes().lexical
+        aside = m.group(0).lower() if (m := EXCEPT_CARBON.search(question)) else ""
         groups = []
         for group in expanded.groups:
             bags = tuple(frozenset(bag) for bag in group_bags(group, QUERY_LANGS, lexical))
             if not bags or any(p.fullmatch(group.source.strip()) for p in ASKS_ABOUT.values()):
                 continue  # "risks", "coût": which part of a sheet answers (`aspects`), not words it must hold
+            if group.source.strip().lower() in aside:
+                continue  # "apart from storing carbon": what the answer is not about
             # a rare phrase ("Helsinki") weighs more than a common one ("soil"); one that no chunk holds (a thing
             # the knowledge base never mentions, or a word left untranslated) weighs most, and no candidate has it.
             # A phrase is as rare as its rarest word ("saline soils": "saline"), in its commonest rendering.
@@ -682,9 +727,10 @@ def choose(candidates: list[_Candidate], weights: Weights | None = None) -> list
 
 
 def wanted(question: str) -> list[str]:
-    """What the question asks its answer to hold: "number", "year", "name"."""
-    return [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME))
-            if pattern.search(question)]  # fmt: skip
+    """What the question asks its answer to hold: "number" (a "count" when it counts things), "year", "name"."""
+    wants = [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME))
+             if pattern.search(question)]  # fmt: skip
+    return ["count" if want == "number" and COUNT.search(question) else want for want in wants]
 
 
 def given_numbers(text: str, lang: str | None) -> set[str]:
@@ -761,10 +807,13 @@ def sheet_facts(
                 f" ({', '.join(extra)})" if extra else ""
             )
             out.append((*_cited(doc, text, item.get("reference")), name))
-    listed = ["safety"] + [name for name in ("trade_offs", "barriers") if aspects & FIELD_ASPECTS[name]]
+    listed = ["safety"] + [name for name, asking in LISTED_FOR.items() if aspects & asking]
     for name in listed:
         for text in meta.get(name) or []:
             out.append((f"{doc.title} — {HOW_TO[name][lang]}: {text.rstrip('. ')}.", None, name))
+    if "cost" in aspects and not meta.get("costs") and meta.get("cost_level") in COST_LEVELS[lang]:
+        level = COST_LEVELS[lang][meta["cost_level"]]
+        out.append((f"{doc.title} — {HOW_TO['cost_level'][lang]}: {level}.", None, "cost_level"))
     for entry in meta.get("unsuited") or []:
         zone = entry.get("climate_zone") or entry.get("soil_class") or ""
         name = zones().names(zone).get(lang) or zone.replace("_", " ")
@@ -772,12 +821,24 @@ def sheet_facts(
     return out
 
 
+def part_aspects(aspects: set[str], text: str) -> frozenset[str]:
+    """What a sentence of a practice sheet speaks to: the aspects of its section or field (SECTION_ASPECTS,
+    FIELD_ASPECTS), and costs wherever it names them ("Barriers: Cost and labour of building")."""
+    return frozenset(aspects | ({"cost"} if ASKS_ABOUT["cost"].search(text) else set()))
+
+
 def asked_about(question: str) -> frozenset[str]:
-    """The sides of a practice the question asks about: "risk", "cost", "how" (ASKS_ABOUT); none for most. A
-    question about carbon asks about results, however it is put ("how fast does soil carbon build up?",
-    "¿cuánto aumenta el carbono al aplicar biocarbón?")."""
+    """The sides of a practice the question asks about: "risk", "cost", "benefit", "how" (ASKS_ABOUT); none for
+    most. A question about carbon asks about results, however it is put ("how fast does soil carbon build up?",
+    "¿cuánto aumenta el carbono al aplicar biocarbón?"), unless it sets carbon aside ("apart from carbon, what
+    does mulching bring?": its other benefits). "How much does it cost to…?" asks about costs, not how to do it."""
     found = {aspect for aspect, pattern in ASKS_ABOUT.items() if pattern.search(question)}
-    return frozenset(found - {"how"} if CARBON.search(question) else found)
+    if EXCEPT_CARBON.search(question):
+        return frozenset(found - {"how"} | {"benefit"})
+    if CARBON.search(question):  # and its results, beside any other side it asks about
+        found -= {"how"}
+        found |= {"results"} if found else set()
+    return frozenset(found - {"how"} if "cost" in found else found)
 
 
 def sheet_section(heading: str | None) -> str | None:

@@ -177,6 +177,14 @@ def test_what_side_of_a_practice_a_question_asks_about() -> None:
     # a question about carbon asks about results, however it is put
     assert asked_about("How fast does soil carbon build up when I plant walnut trees?") == frozenset()
     assert asked_about("How much carbon does compost add?") == frozenset()
+    # "how much does it cost to…?" asks about costs, not how to do it
+    assert asked_about("How much does it cost to build bench terraces?") == {"cost"}
+    assert asked_about("¿Es cara la paludicultura?") == {"cost"}
+    # benefits; setting carbon aside asks for the other benefits, asking about carbon keeps its results
+    assert asked_about("Quels sont les avantages des haies ?") == {"benefit"}
+    assert asked_about("Apart from storing carbon, what else does mulching do?") == {"benefit"}
+    assert asked_about("Aparte del carbono, ¿para qué sirven los setos?") == {"benefit"}
+    assert asked_about("What are the benefits of cover crops for soil carbon?") == {"benefit", "results"}
 
 
 def test_a_question_on_risks_or_costs_is_answered_from_those_parts_of_the_sheet(chat: Chat) -> None:
@@ -192,13 +200,31 @@ def test_a_question_on_risks_or_costs_is_answered_from_those_parts_of_the_sheet(
         assert " — soil organic carbon: " not in answer.answer and " — carbone organique du sol: " not in answer.answer
 
 
+def test_benefits_and_cost_ratings_are_answered_from_the_sheet(chat: Chat) -> None:
+    for question, lang, field in (
+        ("Quels sont les avantages du paillage, en dehors du carbone ?", "fr", "Autres bienfaits"),
+        ("What are the benefits of hedgerows?", "en", "Other benefits"),
+    ):
+        answer = chat.ask(question, lang=lang)
+        assert answer.found and any(field in c.quote for c in answer.citations), answer.answer
+    answer = chat.ask("Apart from carbon, what else do hedgerows bring?", lang="en")
+    assert not any("carbon" in c.quote.lower() for c in answer.citations), answer.answer  # set aside
+    # a sheet without a cost figure answers with its cost rating, in the asker's language
+    answer = chat.ask("¿Cuánto cuesta construir terrazas de banco?", lang="es")
+    assert answer.found and answer.citations[0].quote.endswith("alto."), answer.answer
+    assert answer.citations[0].practice_id == "bench-terraces"
+    # one with a figure gives the figure, not the rating
+    answer = chat.ask("What does it cost to rewet a drained peatland?", lang="en")
+    assert "955" in answer.answer and "(low, medium or high)" not in answer.answer, answer.answer
+
+
 def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("Who chaired the committee?") == ["name"]
     assert wanted("¿En qué ciudad se reunió el Consorcio?") == ["name"]
     assert wanted("Depuis quand le Forum est-il ouvert ?") == ["year"]
-    assert wanted("How many partners had signed up?") == ["number"]
+    assert wanted("How many partners had signed up?") == ["count"]
     assert wanted("Why does biochar help?") == []
-    assert wanted("How many partners who joined in 2021 were NGOs?") == ["number"]  # a relative "who"
+    assert wanted("How many partners who joined in 2021 were NGOs?") == ["count"]  # a relative "who"
     assert wanted("Les fiches que les partenaires qui les remplissent envoient ?") == []
     assert wanted("Antes de que la Alianza llegara, ¿quién era la anfitriona?") == ["name"]
     assert wanted("Which international climate agreement does the CoP cite?") == ["name"]
@@ -209,6 +235,16 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("What would a hectare of bench terraces cost?") == ["number"]
     assert wanted("Quel coût pour le zaï ?") == wanted("¿Qué costo tiene el zaï?") == ["number"]
     assert chat.named("Combien de carbone stocke le semis direct ?", "fr")["practice"] == ["no-till"]
+    # a count is not a sum of money: "how many people?" is not answered by a budget; "how much?" may be
+    assert wanted("Combien de personnes ?") == wanted("¿Cuántas personas?") == ["count"]
+    assert wanted("¿Cuánto aporta el ministerio?") == wanted("How much is the ministry giving?") == ["number"]
+    budget, staff = "The main budget is €730,000 and 150 k€ go to tools.", "The secretariat had 4 staff in 2022."
+    assert chat.holds(budget, "en", "number", set(), set(), {}) and not chat.holds(
+        budget, "en", "count", set(), set(), {}
+    )
+    assert chat.holds(staff, "en", "count", set(), set(), {})
+    assert chat.holds("USD 2 million and 3 projects", "en", "count", set(), set(), {})  # 3 projects
+    assert not chat.holds("USD 2.5 million", "en", "count", set(), set(), {})
 
 
 def test_a_spanish_question_is_answered_from_an_english_report(shared_kb: KnowledgeBase) -> None:

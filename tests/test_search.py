@@ -376,3 +376,15 @@ def test_a_bare_number_is_no_glossary_phrase() -> None:
     lexicon.add("glossary", {"en": ["4 per 1000", "4‰"], "fr": ["4 pour 1000"]}, "four_per_1000")
     assert lexicon.mentions("It took 4 weeks and 4–6 visits.", "en") == []
     assert lexicon.mentions("The 4 per 1000 Initiative and the 4‰ goal.", "en") == ["four_per_1000"]
+
+
+def test_a_phrase_of_stop_words_has_no_index_terms() -> None:
+    """The phrases "how much", "por qué" are stop words where they are asked; read in the other languages their
+    words became terms no document holds ("es:how", "fr:por"), the rarest of the question."""
+    from index.lexicon import TermGroup
+    from index.search import QUERY_LANGS, group_bags
+
+    assert group_bags(TermGroup("How much", [("en", "How much"), ("fr", "combien")]), QUERY_LANGS) == set()
+    assert group_bags(TermGroup("Por qué", [("es", "Por qué"), ("en", "wherefore")]), QUERY_LANGS) == set()
+    bags = group_bags(TermGroup("Helsinki", [("en", "Helsinki")]), QUERY_LANGS)
+    assert {("en:helsinki",), ("es:helsinki",)} <= bags  # a name is read in every language
