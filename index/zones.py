@@ -19,6 +19,7 @@ import numpy as np
 import yaml
 
 from index.analysis import fold
+from ingest.vocab import LAND_USES
 
 ZONE_DIR = Path(__file__).resolve().parent.parent / "corpus" / "zones"
 RASTER_URL = "https://raw.githubusercontent.com/colinahill/ipcc_climate_zones/main/data/ipcc_climate_zones.tif"
@@ -122,12 +123,16 @@ class Zones:
     sandy_rule: dict[str, float]
     aridity_classes: list[dict]
     words: ClimateWords
+    land_words: dict[str, frozenset[str]]  # land use -> everyday words for it (land_uses.yaml)
 
     @classmethod
     def load(cls, folder: Path = ZONE_DIR) -> Zones:
         data = _yaml(folder / "climate_zones.yaml")
         soils = _yaml(folder / "soil_classes.yaml")
         wocat = _yaml(folder / "wocat_zones.yaml")
+        land = _yaml(folder / "land_uses.yaml").get("words") or {}
+        if unknown := set(land) - set(LAND_USES):
+            raise ZoneError(f"{folder / 'land_uses.yaml'}: unknown land uses {sorted(unknown)} (known: {LAND_USES})")
         climate = {
             z["id"]: ClimateZone(
                 z["id"],
@@ -153,10 +158,16 @@ class Zones:
             sandy_rule=soils["sandy_rule"],
             aridity_classes=wocat.get("aridity_index_classes", {}).get("classes", []),
             words=ClimateWords.of(data.get("climate_words") or {}, climate),
+            land_words={use: frozenset(fold(w) for w in words) for use, words in land.items()},
         )  # fmt: skip
 
     def by_value(self, value: int) -> ClimateZone | None:
         return next((z for z in self.climate.values() if z.value == value), None)
+
+    def land_uses(self, text: str) -> list[str]:
+        """The land uses a text names in everyday words ("I grow maize", "nos brebis"), in LAND_USES order."""
+        words = set(re.findall(r"\w+", fold(text)))
+        return [use for use in LAND_USES if self.land_words.get(use, frozenset()) & words]
 
     def names(self, zone_id: str) -> dict[str, str]:
         item = self.climate.get(zone_id) or self.soils.get(zone_id) or self.wocat.get(zone_id)

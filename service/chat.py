@@ -385,7 +385,8 @@ class Chat:
         climates = named["climate_zone"] or zones().words.read(question)  # "Sahel", else "humid temperate"
         if named["practice"] or not (climates or named["soil_class"]) or not WANTS_PRACTICES.search(question):
             return [], ""
-        where = {"doc_type": ["practice"], **({"land_use": named["land_use"]} if named["land_use"] else {})}
+        land = list(dict.fromkeys(named["land_use"] + zones().land_uses(question)))  # "prairie", "mes champs"
+        where = {"doc_type": ["practice"], **({"land_use": land} if land else {})}
         if isinstance(filters, dict):
             where = {**filters, **where}
         elif filters:

@@ -162,6 +162,16 @@ def test_a_place_in_everyday_words(chat: Chat, corpus_kb: KnowledgeBase) -> None
                        "fr": {"warm_temperate_dry"}}[lang]  # fmt: skip
         documented = [bool(zones_meant & set(docs[c.doc_id].metadata["climate_zones"])) for c in answer.citations]
         assert documented[0] and documented == sorted(documented, reverse=True), answer.answer  # then the nearest
+    # the land farmed, in everyday words: a crop farmer gets practices for cropland, a herder for grazing land
+    for question, lang, land in (
+        ("Tengo cultivos en la zona alta de montaña del trópico. ¿Qué prácticas suben el carbono del suelo?", "es",
+         "cropland"),
+        ("Nos brebis pâturent sous un climat froid et sec : qu'est-ce qui augmenterait le carbone du sol ?", "fr",
+         "grazing_land"),
+    ):  # fmt: skip
+        answer = chat.ask(question, lang=lang)
+        assert answer.found and len(answer.citations) >= 2, answer.answer
+        assert all(land in docs[c.doc_id].metadata["land_use"] for c in answer.citations), answer.answer
     # a season is no climate: a question about the dry season gets no list of practices for dry zones
     answer = chat.ask("What can I do during the dry season?", lang="en")  # names no practice
     assert not answer.answer.startswith("For "), answer.answer
@@ -235,6 +245,9 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("What would a hectare of bench terraces cost?") == ["number"]
     assert wanted("Quel coût pour le zaï ?") == wanted("¿Qué costo tiene el zaï?") == ["number"]
     assert chat.named("Combien de carbone stocke le semis direct ?", "fr")["practice"] == ["no-till"]
+    for question, lang in (("How much lime can I apply?", "en"), ("Quelle quantité de chaux apporter ?", "fr"),
+                           ("¿Cuánta cal puedo aplicar?", "es")):  # fmt: skip
+        assert chat.named(question, lang)["practice"] == ["liming-acid-soils"], question  # the everyday word
     # a count is not a sum of money: "how many people?" is not answered by a budget; "how much?" may be
     assert wanted("Combien de personnes ?") == wanted("¿Cuántas personas?") == ["count"]
     assert wanted("¿Cuánto aporta el ministerio?") == wanted("How much is the ministry giving?") == ["number"]

@@ -179,6 +179,32 @@ def test_climate_in_everyday_words(text: str, expected: list[str]) -> None:
     assert zones().words.read(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I grow maize and beans in a tropical dry climate", ["cropland"]),
+        ("que puis-je faire sur mes champs cultivés ?", ["cropland"]),
+        ("Nuestras ovejas pastan en praderas de ladera", ["grazing_land"]),
+        ("We have wheat fields and keep cattle", ["cropland", "grazing_land"]),
+        ("Mais que faire en climat méditerranéen ?", []),  # "mais", not "maïs"
+        ("What raises soil carbon in a humid temperate climate?", []),
+    ],
+)
+def test_land_use_in_everyday_words(text: str, expected: list[str]) -> None:
+    assert zones().land_uses(text) == expected
+
+
+def test_an_unknown_land_use_names_its_file(tmp_path) -> None:
+    import shutil
+
+    from index.zones import ZONE_DIR, Zones
+
+    shutil.copytree(ZONE_DIR, tmp_path / "zones", ignore=shutil.ignore_patterns("*.tif"))
+    (tmp_path / "zones" / "land_uses.yaml").write_text("words:\n  orchards: [apples]\n", encoding="utf-8")
+    with pytest.raises(ZoneError, match=r"land_uses\.yaml: unknown land uses \['orchards'\]"):
+        Zones.load(tmp_path / "zones")
+
+
 def test_several_zones_given_are_candidates() -> None:
     result = classify(Conditions(zone="warm_temperate_moist|cool_temperate_moist"))
     assert result.climate_zone is None and result.candidates == ["warm_temperate_moist", "cool_temperate_moist"]
