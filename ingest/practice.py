@@ -63,7 +63,11 @@ class FrontMatterError(ValueError):
 
 
 class _PlainLoader(yaml.SafeLoader):
-    """Safe YAML without anchors and aliases: a few hundred bytes of aliases can expand to gigabytes."""
+    """Safe YAML without anchors and aliases (a few hundred bytes of aliases can expand to gigabytes), nested at
+    most MAX_DEPTH deep (deeper, the composer recursed until Python's limit: about a second of work)."""
+
+    MAX_DEPTH = 64
+    depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         event = self.peek_event()
@@ -72,7 +76,13 @@ class _PlainLoader(yaml.SafeLoader):
                 f"YAML front matter uses anchors/aliases (&, *) at line {event.start_mark.line + 2}, "
                 "which Humus does not read"
             )
-        return super().compose_node(parent, index)
+        if self.depth >= self.MAX_DEPTH:
+            raise FrontMatterError(f"invalid YAML front matter: nested too deeply (more than {self.MAX_DEPTH} levels)")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def split_front_matter(text: str) -> tuple[dict | None, str]:
