@@ -38,10 +38,11 @@ GRID = {  # docs/search.md gives the grids run while tuning; this one covers the
 
 
 def use_translation(kb: KnowledgeBase, how: str) -> None:
-    """full: glossary, countries and FreeDict (as shipped); glossary: without FreeDict; none: no translated
-    alternatives at all (the glossary's concepts stay as language-neutral terms)."""
+    """full: glossary, word list, countries and FreeDict (as shipped); glossary: without the word list and FreeDict;
+    none: no translated alternatives at all (the glossary's concepts stay as language-neutral terms)."""
     c = kb.config
-    lexicon = build_lexicon(c.glossary, [], c.freedict_dir if how == "full" else None)
+    full = how == "full"
+    lexicon = build_lexicon(c.glossary, [], c.freedict_dir if full else None, c.words if full else None)
     if how == "none":
         expand = lexicon.expand
 

@@ -86,6 +86,7 @@ class IndexConfig:
     ann_threshold: int = 50_000
     nprobe: int = 128
     glossary: Path | None = None
+    words: Path | None = None  # the word list (common words in each query language)
     freedict_dir: Path | None = Path("/usr/share/dictd")
     embed_precision: str = "auto"  # auto | fp32 | bf16 | fp16
     embed_device: str = "auto"  # auto | cpu | cuda
@@ -343,7 +344,9 @@ class KnowledgeBase:
 
     def lexicon(self) -> Lexicon:
         if self._lexicon is None:
-            self._lexicon = build_lexicon(self.config.glossary, self.store.thesaurus(), self.config.freedict_dir)
+            self._lexicon = build_lexicon(
+                self.config.glossary, self.store.thesaurus(), self.config.freedict_dir, self.config.words
+            )
         return self._lexicon
 
     def tagger(self) -> Lexicon:

@@ -20,7 +20,10 @@ from ingest.glossary import load_glossary
 QUERY_LANGS = ("en", "fr", "es")
 MAX_PHRASE = 5
 MAX_ALTERNATIVES = 4  # per group and language: more dilutes the query
-SOURCE_PRIORITY = {"glossary": 0, "countries": 1, "agrovoc": 2, "freedict": 3}
+SOURCE_PRIORITY = {"glossary": 0, "words": 1, "countries": 2, "agrovoc": 3, "freedict": 4}
+# FreeDict lists every sense of a word in no useful order ("suelo": sole, bottom, foundation, ground, floor; never
+# soil): it is used only for the phrases that no curated source (glossary, word list, countries, thesaurus) knows.
+CURATED = SOURCE_PRIORITY["agrovoc"]
 COUNTRY = "country:"  # concept id prefix of a country (ISO 3166 alpha-2)
 
 # Regular suffix correspondences between Romance words and their English cognates
@@ -96,7 +99,10 @@ class Lexicon:
         return out
 
     def _hits(self, words_: tuple[str, ...], lang: str) -> list[int]:
-        return sorted(self._phrases.get((lang, words_), ()), key=lambda i: self._concepts[i][0])
+        hits = sorted(self._phrases.get((lang, words_), ()), key=lambda i: self._concepts[i][0])
+        if hits and self._concepts[hits[0]][0] <= CURATED:
+            hits = [i for i in hits if self._concepts[i][0] <= CURATED]
+        return hits
 
     def concept_ids(self, words_: tuple[str, ...], lang: str) -> list[str]:
         return [c for i in self._hits(words_, lang) if (c := self._concepts[i][2])]
@@ -229,13 +235,34 @@ def freedict_entries(folder: Path) -> Iterator[dict[str, list[str]]]:
             yield {src: [parts[0]], dst: [t for t in translations if t.strip()]}
 
 
+def word_list(path: Path) -> Iterator[dict[str, list[str]]]:
+    """The word list's rows (columns en, fr, es; '|' between alternatives, the commonest first).
+
+    Raises ValueError naming the file and line of a row without a word in each language."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if tuple(reader.fieldnames or ()) != QUERY_LANGS:
+            raise ValueError(f"{path.name}: columns must be {', '.join(QUERY_LANGS)}")
+        for line, row in enumerate(reader, start=2):
+            labels = {lang: [t.strip() for t in (row[lang] or "").split("|") if t.strip()] for lang in QUERY_LANGS}
+            if None in row or not all(labels.values()):
+                raise ValueError(f"{path.name} line {line}: a word in each of {', '.join(QUERY_LANGS)} is needed")
+            yield labels
+
+
 def build_lexicon(
-    glossary: Path | None, thesauri: Iterable[dict[str, list[str]]], freedict_dir: Path | None
+    glossary: Path | None,
+    thesauri: Iterable[dict[str, list[str]]],
+    freedict_dir: Path | None,
+    words_file: Path | None = None,
 ) -> Lexicon:
     lexicon = Lexicon()
     if glossary is not None and glossary.exists():
         for concept_id, labels in glossary_concepts(glossary):
             lexicon.add("glossary", labels, concept_id)
+    if words_file is not None and words_file.exists():
+        for labels in word_list(words_file):
+            lexicon.add("words", labels)
     for concept_id, labels in country_concepts():
         lexicon.add("countries", labels, concept_id)
     for labels in thesauri:

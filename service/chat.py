@@ -298,7 +298,7 @@ class Weights:
 # Tuned on two thirds of eval/answers (`python -m eval.answers --tune`: the most questions answered right with at
 # least 0.9 of the unanswerable ones refused), checked on the other third.
 WEIGHTS = Weights(
-    similarity=0.4, coverage=0.4, passage=0.2, missing=0.5, min_score=0.65, off_topic=0.6, cross_language=0.03
+    similarity=0.5, coverage=0.2, passage=0.3, missing=0.5, min_score=0.775, off_topic=0.6, cross_language=0.04
 )
 
 

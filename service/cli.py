@@ -402,7 +402,7 @@ def evaluate(
         "",
         f"Model {settings.embed_model}; {results['seconds']} s on this machine"
         + (f"; XQuAD limited to {limit} questions per task" if limit else "")
-        + ". Stores built as `make run` builds one: the project's glossary and FreeDict where installed, no "
+        + ". Stores built as `make run` builds one: the project's glossary and word list, FreeDict where installed, no "
         "AGROVOC; the rows marked + AGROVOC import `../shared/agrovoc` into the same store, for comparison. "
         "Weights were tuned on the tuning half only (`python -m eval.tune`); targets are checked on the held-out "
         "half (XQuAD: odd articles; labelled set: even query groups).",

@@ -67,8 +67,14 @@ class Settings(BaseSettings):
     glossary: Path = Field(
         Path("corpus/glossary/glossary.csv"), description="Multilingual glossary used to translate queries."
     )
+    words: Path = Field(
+        Path("corpus/glossary/words.csv"),
+        description="Common words of the knowledge base in English, French and Spanish, used to translate queries.",
+    )
     freedict_dir: Path = Field(
-        Path("/usr/share/dictd"), description="Folder of Debian FreeDict dictionaries, used where installed."
+        Path("/usr/share/dictd"),
+        description="Folder of Debian FreeDict dictionaries, used where installed, for words the glossary and the "
+        "word list do not know.",
     )
     workers: int = Field(
         0,
@@ -134,6 +140,7 @@ class Settings(BaseSettings):
             ann_threshold=self.ann_threshold,
             nprobe=self.nprobe,
             glossary=self.glossary,
+            words=self.words,
             freedict_dir=self.freedict_dir,
             zone_raster=self.zone_raster,
             query_cache=self.query_cache,

@@ -319,6 +319,31 @@ def test_cli_search_json_and_glossary_import_errors(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
+def test_the_word_list_translates_before_freedict(tmp_path: Path) -> None:
+    """FreeDict lists every sense of a word in no useful order ("suelo": sole, bottom, foundation, ground, floor;
+    never soil): a word the word list knows takes its translations from there only; one it does not know keeps
+    FreeDict's."""
+    from index.lexicon import Lexicon, build_lexicon
+
+    lexicon = Lexicon()
+    lexicon.add("freedict", {"es": ["suelo"], "en": ["sole", "bottom", "foundation", "ground"]})
+    lexicon.add("freedict", {"es": ["mijo"], "en": ["millet"]})
+    lexicon.add("words", {"en": ["soil", "soils"], "fr": ["sol"], "es": ["suelo", "suelos"]})
+    assert lexicon.expand("suelos", "es").groups[0].in_lang("en") == ["soil", "soils"]
+    assert lexicon.expand("mijo", "es").groups[0].in_lang("en") == ["millet"]
+    shipped = build_lexicon(None, [], None, Path("corpus/glossary/words.csv"))
+    for word, lang, english in [("reuniones", "es", "meeting"), ("carbono", "es", "carbon"), ("années", "fr", "year"),
+                                ("presupuesto", "es", "budget"), ("prácticas", "es", "practice")]:  # fmt: skip
+        assert english in shipped.expand(word, lang).groups[0].in_lang("en"), word
+    bad = tmp_path / "words.csv"
+    bad.write_text("en,fr,es\nsoil,sol,suelo\nyear,année,\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"words\.csv line 3"):
+        build_lexicon(None, [], None, bad)
+    bad.write_text("en,fr\nsoil,sol\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"words\.csv: columns must be en, fr, es"):
+        build_lexicon(None, [], None, bad)
+
+
 def test_cognates_of_words_no_dictionary_knows() -> None:
     from index.lexical import LexicalIndex
 
