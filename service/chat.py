@@ -180,7 +180,7 @@ FACT_SHEETS = 3  # practice sheets, by best passage, whose fields are compared (
 CHUNKS = 12  # best chunks cut into candidates
 POOL = 32  # candidates compared by embedding
 MAX_QUOTES = 3
-PER_FAMILY = 2  # quotes from one document (or one practice sheet's versions)
+PER_FAMILY = 2  # quotes from one document (or one practice sheet's versions), but the one practice a question names
 SIM_FLOOR, SIM_SPAN = 0.75, 0.15  # the model's cosine mapped to 0..1 over this range
 PASSAGE_SIMILARITY, PASSAGE_COVERAGE, PASSAGE_RANK = 0.4, 0.3, 0.3  # a chunk's score (step 1)
 TITLE_WEIGHT = 0.5  # a question term found only in the document's title counts half
@@ -322,6 +322,7 @@ class _Candidate:
     aspects: frozenset[str] = frozenset()  # what its part of a practice sheet speaks to (SECTION_ASPECTS)
     off_topic: bool = False  # another practice's sheet than the one the question names, or another aspect
     field: str | None = None  # the sheet field it states ("soc_effect"); None for a passage's sentence
+    asked_sheet: bool = False  # from the sheet of the one practice the question names: all quotes may come from it
 
     @property
     def chunk_text(self) -> str:
@@ -527,6 +528,7 @@ class Chat:
             off_aspect = bool(c.aspects and aspects and not c.aspects & aspects)
             set_aside = bool(carbon_aside and is_sheet and CARBON.search(c.text))  # "apart from carbon"
             c.off_topic = (bool(practices) and other_practice) or off_aspect or set_aside
+            c.asked_sheet = len(practices) == 1 and is_sheet and not other_practice
         candidates.sort(key=lambda c: -(c.coverage + c.passage))
         facts = [c for c in candidates if c.chunk is None]  # a few per sheet: always compared
         viable = facts + [c for c in candidates if c.chunk is not None][: max(POOL - len(facts), POOL // 2)]
@@ -722,7 +724,7 @@ def choose(candidates: list[_Candidate], weights: Weights | None = None) -> list
         if len(chosen) == MAX_QUOTES or c.score < best - w.margin:
             break
         same = [o for o in chosen if o.family == c.family]
-        if len(same) < PER_FAMILY and all(o.text != c.text for o in same):
+        if len(same) < (MAX_QUOTES if c.asked_sheet else PER_FAMILY) and all(o.text != c.text for o in same):
             chosen.append(c)
     return chosen
 

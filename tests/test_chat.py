@@ -217,6 +217,11 @@ def test_benefits_and_cost_ratings_are_answered_from_the_sheet(chat: Chat) -> No
     ):
         answer = chat.ask(question, lang=lang)
         assert answer.found and any(field in c.quote for c in answer.citations), answer.answer
+    # a question on one named practice may take all its quotes from that sheet (others: two per document)
+    answer = chat.ask("What are the benefits of hedgerows?", lang="en")
+    assert len(answer.citations) == 3 and {c.practice_id for c in answer.citations} == {"hedgerows"}, answer.answer
+    answer = chat.ask("Quels sont les avantages de la RNA ?", lang="fr")  # the Sahel's name of FMNR
+    assert answer.found and answer.citations[0].practice_id == "farmer-managed-natural-regeneration", answer.answer
     answer = chat.ask("Apart from carbon, what else do hedgerows bring?", lang="en")
     assert not any("carbon" in c.quote.lower() for c in answer.citations), answer.answer  # set aside
     # a sheet without a cost figure answers with its cost rating, in the asker's language
