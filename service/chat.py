@@ -62,6 +62,17 @@ PART_NUMBER = re.compile(
     r"chapters?|annexes?|tableaux?|chapitres?|diapositives?|documentos?|secci[oó]n|anexos?|p[aá]ginas?|tablas?|"
     r"cuadros?|cap[ií]tulos?)\s+(?:[A-Z]\w+\s+)?\d+(?:\s*[-.–/]\s*\d+)*"  # "documents Consortium 7-6"
 )
+# A day of a month ("October 27th-29th", "27-29 octobre", "el 3 de junio"): a date, no amount
+_MONTH = (r"(?:january|february|march|april|(?-i:May)|june|july|august|september|october|november|december|jan|feb|mar|"
+          r"apr|jun|jul|aug|sept?|oct|nov|dec|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|"
+          r"octobre|novembre|d[ée]cembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|se?ptiembre|octubre|"
+          r"noviembre|diciembre)\.?")  # fmt: skip
+_DAY = r"\d{1,2}(?:st|nd|rd|th|er)?"
+_TO = r"(?:\s*[-–]\s*|\s+(?:to|and|au|et|al|y|a)\s+)"  # "27-29", "27 to 29", "du 27 au 29", "del 27 al 29"
+DAY_OF_MONTH = re.compile(
+    rf"\b{_DAY}(?:{_TO}{_DAY})?\s+(?:de\s+)?{_MONTH}\b|\b{_MONTH}\s+{_DAY}(?:{_TO}(?:{_MONTH}\s+)?{_DAY})?\b",
+    re.IGNORECASE,
+)
 # "(Smith et al., 2022)", "Smith (2022)": a reference, not a topic ("(September 2020)" is a topic)
 CITED_YEAR = re.compile(r"\([^()]*,\s*(?:19|20)\d{2}[a-z]?\)|(?<=[A-Za-z.]) \((?:19|20)\d{2}[a-z]?\)")
 REFERENCE_SECTION = re.compile(r"reference|référence|referencia|bibliograph", re.IGNORECASE)
@@ -548,13 +559,15 @@ class Chat:
     ) -> bool:
         """Whether a candidate's text holds a number, a year or a name that the question does not give.
 
-        An amount stands alone and is neither a year, a citation's year, a document part's number nor the
-        Initiative's name ("how many partners did the 4 per 1000 Initiative have?" is not answered by 4 or 1000).
+        An amount stands alone and is neither a year, a day of a month, a citation's year, a document part's number
+        nor the Initiative's name ("how many partners did the 4 per 1000 Initiative have?" is not answered by 4 or
+        1000).
         A name is a capitalised word, not at the start of a sentence or bracket, that the question does not give
         in any form (`asked`: the index terms of the question and of its translations): "Chair" does not answer "who
         chaired…?", nor "STC" "the Scientific and Technical Committee"."""
         if want in ("number", "count"):
-            plain = PART_NUMBER.sub(" ", INITIATIVE.sub(" ", YEAR.sub("", CITED_YEAR.sub("", text))))
+            plain = DAY_OF_MONTH.sub(" ", YEAR.sub("", CITED_YEAR.sub("", text)))
+            plain = PART_NUMBER.sub(" ", INITIATIVE.sub(" ", plain))
             plain = MONEY.sub(" ", plain) if want == "count" else plain
             return bool(set(AMOUNT.findall(plain)) - given)  # "two" is no amount
         if want == "year":

@@ -263,6 +263,11 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert chat.holds(staff, "en", "count", set(), set(), {})
     assert chat.holds("USD 2 million and 3 projects", "en", "count", set(), set(), {})  # 3 projects
     assert not chat.holds("USD 2.5 million", "en", "count", set(), set(), {})
+    # a day of a month is a date, not an amount
+    for dated in ("Event: October 27th-October 29th 2020", "réunion du 27 au 29 octobre", "el 3 de junio de 2021",
+                  "held on 12-14 Sept. 2019"):  # fmt: skip
+        assert not chat.holds(dated, "en", "count", set(), set(), {}), dated
+    assert chat.holds("On 3 June, 491 partners had joined.", "en", "count", set(), set(), {})
 
 
 def test_a_spanish_question_is_answered_from_an_english_report(shared_kb: KnowledgeBase) -> None:
