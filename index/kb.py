@@ -352,7 +352,8 @@ class KnowledgeBase:
     def tagger(self) -> Lexicon:
         """The glossary alone: which concepts a text names (the lexicon adds AGROVOC and FreeDict for queries)."""
         if self._tagger is None:
-            self._tagger = build_lexicon(self.config.glossary, [], None)
+            # the word list only tells apart words that share a stem with a concept's ("terre", "terrasses")
+            self._tagger = build_lexicon(self.config.glossary, [], None, self.config.words)
         return self._tagger
 
     def terms_of(self, text: str, lang: str | None) -> list[str]:
@@ -360,10 +361,12 @@ class KnowledgeBase:
         return tagged(analyze(text, lang), lang) + [CONCEPT + c for c in self.tagger().mentions(text, lang)]
 
     def _terms_version(self) -> str:
-        """Analysis version plus the glossary's digest: editing the glossary re-tags every chunk."""
-        glossary = self.config.glossary
-        digest = hashlib.sha256(glossary.read_bytes()).hexdigest()[:12] if glossary and glossary.exists() else "-"
-        return f"{TERMS_VERSION}:{digest}"
+        """Analysis version plus the glossary's and word list's digests: editing either re-tags every chunk."""
+        digests = [
+            hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path and path.exists() else "-"
+            for path in (self.config.glossary, self.config.words)
+        ]
+        return f"{TERMS_VERSION}:{':'.join(digests)}"
 
     def sync(self, progress: Progress = lambda items: items) -> dict[str, int]:
         """Bring the lexical terms and the vector index in line with the store; embeds only new content."""

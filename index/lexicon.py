@@ -89,34 +89,42 @@ class Lexicon:
                 if 0 < len(key) <= MAX_PHRASE and not all(k.isdigit() for k in key):  # "4‰" is no phrase "4"
                     self._phrases.setdefault((lang, key), []).append(index)
 
-    def lookup(self, words_: tuple[str, ...], lang: str) -> dict[str, list[str]]:
+    def lookup(self, words_: tuple[str, ...], lang: str, surface: str = "") -> dict[str, list[str]]:
         """Labels per language of every concept with this phrase; best sources first."""
         out: dict[str, list[str]] = {}
-        for i in self._hits(words_, lang):
+        for i in self._hits(words_, lang, surface):
             for code, terms in self._concepts[i][1].items():
                 bucket = out.setdefault(code, [])
                 bucket.extend(t for t in terms if t not in bucket)
         return out
 
-    def _hits(self, words_: tuple[str, ...], lang: str) -> list[int]:
+    def _hits(self, words_: tuple[str, ...], lang: str, surface: str = "") -> list[int]:
+        """The entries with this phrase, best sources first. Where a stem stands for words of different entries
+        (French "terre" and "terrasses", Spanish "cálido" and "cal"), the entries spelling the word as written
+        (`surface`, a single word) come alone."""
         hits = sorted(self._phrases.get((lang, words_), ()), key=lambda i: self._concepts[i][0])
         if hits and self._concepts[hits[0]][0] <= CURATED:
             hits = [i for i in hits if self._concepts[i][0] <= CURATED]
+        if surface and len(hits) > 1:
+            spelt = [i for i in hits if any(_same_word(surface, t) for t in self._concepts[i][1].get(lang, []))]
+            hits = spelt or hits
         return hits
 
-    def concept_ids(self, words_: tuple[str, ...], lang: str) -> list[str]:
-        return [c for i in self._hits(words_, lang) if (c := self._concepts[i][2])]
+    def concept_ids(self, words_: tuple[str, ...], lang: str, surface: str = "") -> list[str]:
+        return [c for i in self._hits(words_, lang, surface) if (c := self._concepts[i][2])]
 
     def mentions(self, text: str, lang: str | None) -> list[str]:
         """Glossary concepts named in a text, longest phrase first at each position (one entry per mention)."""
         if lang not in QUERY_LANGS:
             return []
-        keys = [term(m.group(), lang) or fold(m.group()) for m in words(text)]
+        matches = list(words(text))
+        keys = [term(m.group(), lang) or fold(m.group()) for m in matches]
+        surfaces = [m.group() for m in matches]
         found: list[str] = []
         i = 0
         while i < len(keys):
             for n in range(min(MAX_PHRASE, len(keys) - i), 0, -1):
-                ids = self.concept_ids(tuple(keys[i : i + n]), lang)
+                ids = self.concept_ids(tuple(keys[i : i + n]), lang, surfaces[i] if n == 1 else "")
                 if ids:
                     found.extend(ids)
                     break
@@ -132,14 +140,15 @@ class Lexicon:
         i = 0
         while i < len(matches):
             for n in range(min(MAX_PHRASE, len(matches) - i), 0, -1):
-                found = self.lookup(tuple(keys[i : i + n]), lang)
+                found = self.lookup(tuple(keys[i : i + n]), lang, matches[i].group() if n == 1 else "")
                 if found or n == 1:
                     break
             source = text[matches[i].start() : matches[i + n - 1].end()]
             i += n
             if n == 1 and (source.lower() in stop or len(source) < 2):
                 continue
-            group = TermGroup(source, [(lang, source)], self.concept_ids(tuple(keys[i - n : i]), lang))
+            concepts = self.concept_ids(tuple(keys[i - n : i]), lang, source if n == 1 else "")
+            group = TermGroup(source, [(lang, source)], concepts)
             for code in QUERY_LANGS:
                 if code == lang:
                     continue
@@ -149,6 +158,12 @@ class Lexicon:
                 group.alternatives.extend((code, t) for t in alts)
             groups.append(group)
         return ExpandedQuery(text, lang, groups)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """The same word, but for case, accents and a plural s: "Terres" and "terre", "cálido" and "Calido"."""
+    a, b = fold(a), fold(b)
+    return a == b or a.rstrip("s") == b.rstrip("s")
 
 
 def _cognates(word: str, lang: str) -> list[str]:

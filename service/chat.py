@@ -45,6 +45,11 @@ if TYPE_CHECKING:
     from index.store import StoredDocument
 
 BLOCKS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•✓]|\d+[.)])\s)")  # paragraphs and list items
+CONTINUES = re.compile(r"\s*[a-zà-ÿ]")  # a block starting in lower case
+URL = re.compile(r"https?://\S+")
+LETTER = re.compile(r"\s*[^\W\d_]")
+BULLET = re.compile(r"\s*(?:[-*•✓]|\d+[.)])\s")
+WRAPPED_WORDS = 4  # a line of at most this many words, without a full stop, is a wrapped line of a slide
 STOP = re.compile(r"[.!?](?=\s+[\"«“(]?[A-ZÀ-Ý0-9¿¡])")  # a full stop before a capital
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", "fig", "e.g", "i.e", "etc", "al",
                  "vs", "cf", "approx", "ca", "m", "mme", "sr", "sra", "dra", "art"}  # fmt: skip
@@ -95,7 +100,8 @@ MONEY = re.compile(
 )
 # What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
 WANTS_YEAR = re.compile(
-    r"\b(?:(?:which|what)\s+year|by\s+when|since\s+when|until\s+when)\b|en\s+quelle\s+ann[ée]e|"
+    r"\b(?:(?:which|what)\s+(?:year|date)|month\s+and\s+year|by\s+when|since\s+when|until\s+when)\b|"
+    r"\bquelle\s+(?:ann[ée]e|date)\b|mois\s+et\s+(?:l.)?ann[ée]e|\bqu[eé]\s+fecha\b|mes\s+y\s+(?:el\s+)?a[ñn]o|"
     r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
     # "when did…?" asks for a date; "when should I not…?", "quand faut-il…?", "¿cuándo no conviene?" for conditions
     r"^\W*when\b(?!\s+(?:should|shall|can|could|must|might|is\s+it|not|do|does)\b)|"
@@ -189,6 +195,7 @@ ACRONYM = re.compile(r"((?:[A-Z][\w'’-]*[\"”»]?[ -]+(?:(?:of|for|and|the|on
 PASSAGES = 8  # documents read per question
 FACT_SHEETS = 3  # practice sheets, by best passage, whose fields are compared (besides those the question names)
 CHUNKS = 12  # best chunks cut into candidates
+CHUNKS_PER_DOC = 8  # of them from one document
 POOL = 32  # candidates compared by embedding
 MAX_QUOTES = 3
 PER_FAMILY = 2  # quotes from one document (or one practice sheet's versions), but the one practice a question names
@@ -477,11 +484,15 @@ class Chat:
         passages = self._passages(question, groups, documents)
         for score, _, doc, chunk in passages:
             best.setdefault(doc.id, (score, chunk["coverage"]))
-        for score, rank, doc, chunk in passages[:CHUNKS]:
+        read: dict[str, int] = {}  # chunks taken per document: the answer may be in the second or third one found
+        for score, rank, doc, chunk in passages:
+            if sum(read.values()) == CHUNKS or read.get(doc.id, 0) == CHUNKS_PER_DOC:
+                continue
+            read[doc.id] = read.get(doc.id, 0) + 1
             family, context = catalog.family[doc.id], chunk["coverage"]
             section = sheet_section(chunk["section"]) if doc.doc_type == "practice" else None
             for text in split_sentences(chunk["text"]):
-                if "http" not in text and text.rstrip(". ") != doc.title:  # a title alone says nothing
+                if text.rstrip(". ") != doc.title:  # a title alone says nothing
                     out.append(_Candidate(text, doc.id, family, doc.title, chunk["lang"], rank, chunk, score))
                     out[-1].context = context
                     out[-1].aspects = (
@@ -523,6 +534,7 @@ class Chat:
         given = given_numbers(question, lang)  # "in 2017", "its 9th meeting": its passage must hold them too
         asked = self.asked_terms(question, lang, groups, acronyms)
         titles: dict[str, set[str]] = {}
+        openings: dict[str, str] = {}  # each document's title and first chunk
         for c in candidates:
             if c.doc_id not in titles:
                 titles[c.doc_id] = set(self.kb.terms_of(c.title, c.lang))
@@ -530,8 +542,11 @@ class Chat:
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
             # a sheet's cost rating answers "how much does it cost?" where it gives no cost figure
             needs = [w for w in wants if not (w == "number" and c.field == "cost_level")]
+            if c.doc_id not in openings:  # the numbers a question gives may qualify the document ("the 2021 roadmap")
+                first = next(iter(self.kb.store.doc_chunks(c.doc_id)), None)
+                openings[c.doc_id] = f"{c.title} {first['text'] if first else ''}"
             c.lacks = not all(self.holds(c.text, c.lang, want, asked, given, acronyms) for want in needs) or not (
-                given <= given_numbers(f"{c.chunk_text} {c.title}", c.lang)
+                given <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang)
             )
             c.cross_language = c.lang not in (lang, None)
             is_sheet = c.family.startswith("practice:")
@@ -938,14 +953,14 @@ def split_sentences(text: str) -> list[str]:
     with its table's first row (the header). Short bits are kept only when they hold a number (a slide's figure).
     """
     out = []
-    for block in BLOCKS.split(text.replace("**", "")):
+    for block in _paragraphs(text.replace("**", "")):
         lines = [line for line in block.splitlines() if line.strip()]
         if sum("\t" in line for line in lines) >= 2:
             first = next(i for i, line in enumerate(lines) if "\t" in line)
             block = "\n".join(lines[:first])  # the text before the table
             header, *rows = (" | ".join(c.strip() for c in line.split("\t") if c.strip()) for line in lines[first:])
             out += [f"{header}: {row}" for row in rows if row]
-        block = " ".join(block.split()).strip(" -*•✓#")
+        block = " ".join(URL.sub(" ", block).split()).strip(" -*•✓#")
         start = 0
         for stop in STOP.finditer(block):
             last = block[start : stop.start()].rsplit(" ", 1)[-1].lower()
@@ -955,6 +970,30 @@ def split_sentences(text: str) -> list[str]:
             start = stop.end()
         out.append(block[start:].strip())
     return [s for s in out if _informative(s)]
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs and list items. Slide text often puts each wrapped line of a bullet in a paragraph of its own: a
+    block continues the one before it when that one did not end its sentence and the block starts in lower case,
+    or in a letter after a single line of a few words ("• e.g. GIZ has taken / a leading role / within the / Task
+    Force / A1 (NDCs)")."""
+    out: list[str] = []
+    previous = ""  # the block before, as it was
+    for block in BLOCKS.split(text):
+        last = previous.strip().lstrip("-*•✓ ")
+        wrapped = "\n" not in last and len(last.split()) <= WRAPPED_WORDS and LETTER.match(block)
+        if (
+            out
+            and last
+            and not last.endswith((".", "!", "?", ":", ";"))
+            and not BULLET.match(block)
+            and (CONTINUES.match(block) or wrapped)
+        ):
+            out[-1] = f"{out[-1].rstrip()} {block.strip()}"
+        else:
+            out.append(block)
+        previous = block
+    return out
 
 
 def _informative(s: str) -> bool:

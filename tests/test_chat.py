@@ -109,6 +109,16 @@ def test_table_rows_and_slide_figures_are_candidates() -> None:
     assert split_sentences("491\nPartners\namong which\n230\nMembers\n(September 2020)") == [
         "491 Partners among which 230 Members (September 2020)"
     ]
+    # slide text with each wrapped line of a bullet in a paragraph of its own; links are no part of a sentence
+    slide = "• Strategic Plan was adopted \n\nby the Consortium of \n\nmembers in June 2020\n\n"
+    slide += "• e.g. GIZ has taken \n\na leading role \n\nwithin the \n\nTask Force \n\nA1 (NDCs)\n\nhttps://wiki.example.org/4P1000\n\n"
+    slide += "3 types of actions on the ground:\n\n• Conservation of natural habitats."
+    assert split_sentences(slide) == [
+        "Strategic Plan was adopted by the Consortium of members in June 2020",
+        "e.g. GIZ has taken a leading role within the Task Force A1 (NDCs)",
+        "3 types of actions on the ground:",
+        "Conservation of natural habitats.",
+    ]
 
 
 def test_a_report_answer_cites_the_pdf_page_of_a_docx_quote(shared_kb: KnowledgeBase) -> None:
@@ -245,6 +255,10 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("Which international climate agreement does the CoP cite?") == ["name"]
     assert wanted("Quel montant le ministère apporte-t-il ?") == ["number"]  # not "quel … ministère"
     assert wanted("When did the Consortium first meet?") == ["year"]
+    for dated in ("In which month and year was the Plan adopted?", "À quelle date le Bureau a-t-il été créé ?",
+                  "¿En qué fecha se creó el Buró?", "Necesito el mes y el año."):  # fmt: skip
+        assert wanted(dated) == ["year"], dated
+    assert wanted("Which month is best to sow cover crops?") == wanted("Quel mois semer ?") == []  # a season
     for conditions in ("When should I not use biochar?", "Quand faut-il éviter le semis ?", "¿Cuándo no conviene?"):
         assert wanted(conditions) == [], conditions  # conditions, not a date
     assert wanted("What would a hectare of bench terraces cost?") == ["number"]
@@ -284,6 +298,12 @@ def test_a_number_the_question_gives_must_be_in_the_passage(shared_kb: Knowledge
         assert c.lacks == (re.search(r"(?<!\d)2017(?!\d)", f"{c.chunk_text} {c.title}") is None), c.text
     refused = chat.ask("Who will chair the Scientific and Technical Committee from 2031?", lang="en")
     assert not refused.found, refused.answer
+    # a number that qualifies the document is found in its opening: "the 2021 roadmap" is "Roadmap for 2021"
+    question = "Which network of the Global Soil Partnership does the 2021 roadmap want to work with?"
+    candidates = chat.scored(question, "en", shared_kb.search(question, k=8, lang="en").hits)
+    network = [c for c in candidates if "Global Soil Laboratory Network" in c.text]
+    assert network and not any("2021" in c.chunk_text for c in network)
+    assert not any(c.lacks for c in network), [c.text for c in network]
 
 
 def test_numbers_the_question_gives_in_words_or_digits(shared_kb: KnowledgeBase) -> None:

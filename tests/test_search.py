@@ -344,6 +344,20 @@ def test_the_word_list_translates_before_freedict(tmp_path: Path) -> None:
         build_lexicon(None, [], None, bad)
 
 
+def test_a_stem_shared_by_words_of_different_meanings() -> None:
+    """French Snowball stems "terre" (land) and "terrasses" to "terr", Spanish "cálido" (warm) and "cal" (lime) to
+    "cal": the entry that spells the word as written is the one meant, in queries and in the concepts a text names."""
+    from index.lexicon import build_lexicon
+
+    shipped = build_lexicon(Path("corpus/glossary/glossary.csv"), [], None, Path("corpus/glossary/words.csv"))
+    assert shipped.mentions("sans retourner la terre", "fr") == []
+    assert shipped.mentions("des terrasses", "fr") == ["bench_terraces"]
+    assert shipped.mentions("¿Cuánta cal puedo aplicar?", "es") == ["agricultural_lime"]
+    assert shipped.mentions("un clima cálido", "es") == []
+    warm = shipped.expand("cálido", "es").groups[0]
+    assert "warm" in warm.in_lang("en") and "lime" not in warm.in_lang("en") and not warm.concepts
+
+
 def test_cognates_of_words_no_dictionary_knows() -> None:
     from index.lexical import LexicalIndex
 
