@@ -198,7 +198,7 @@ CHUNKS = 12  # best chunks cut into candidates
 CHUNKS_PER_DOC = 8  # of them from one document
 POOL = 32  # candidates compared by embedding
 MAX_QUOTES = 3
-PER_FAMILY = 2  # quotes from one document (or one practice sheet's versions), but the one practice a question names
+PER_FAMILY = 2  # quotes from one document (or practice) while others come close too; the one practice named: all
 SIM_FLOOR, SIM_SPAN = 0.75, 0.15  # the model's cosine mapped to 0..1 over this range
 PASSAGE_SIMILARITY, PASSAGE_COVERAGE, PASSAGE_RANK = 0.4, 0.3, 0.3  # a chunk's score (step 1)
 TITLE_WEIGHT = 0.5  # a question term found only in the document's title counts half
@@ -747,14 +747,16 @@ def choose(candidates: list[_Candidate], weights: Weights | None = None) -> list
     best = ranked[0].score
     if best < w.min_score:
         return []
+    close = [c for c in ranked if c.score >= best - w.margin]
     chosen: list[_Candidate] = []
-    for c in ranked:
-        if len(chosen) == MAX_QUOTES or c.score < best - w.margin:
-            break
+    for c in close:  # several sources where several come close
         same = [o for o in chosen if o.family == c.family]
         if len(same) < (MAX_QUOTES if c.asked_sheet else PER_FAMILY) and all(o.text != c.text for o in same):
             chosen.append(c)
-    return chosen
+    for c in close:  # then more from the same ones, if fewer came close
+        if c not in chosen and all(o.text != c.text for o in chosen):
+            chosen.append(c)
+    return sorted(chosen[:MAX_QUOTES], key=lambda c: -c.score)
 
 
 def wanted(question: str) -> list[str]:

@@ -11,7 +11,10 @@ from index.kb import KnowledgeBase
 from service.chat import (
     FACT_SHEETS,
     Chat,
+    Weights,
+    _Candidate,
     asked_about,
+    choose,
     defined_acronyms,
     figure_text,
     given_numbers,
@@ -119,6 +122,22 @@ def test_table_rows_and_slide_figures_are_candidates() -> None:
         "3 types of actions on the ground:",
         "Conservation of natural habitats.",
     ]
+
+
+def test_quotes_come_from_several_sources_where_several_come_close() -> None:
+    def candidate(family: str, n: int, passage: float) -> _Candidate:
+        return _Candidate(f"{family} {n}", family, family, family, "en", 0, None, passage)
+
+    by_passage = Weights(similarity=0.0, coverage=0.0, passage=1.0, missing=1.0, min_score=0.5, margin=0.12,
+                         context=0.0, off_topic=1.0)  # fmt: skip
+    sheet = [candidate("practice:silvopasture", n, p) for n, p in ((1, 0.95), (2, 0.93), (3, 0.91))]
+    other = candidate("practice:alley-cropping", 1, 0.90)
+    assert [c.text for c in choose([*sheet, other], by_passage)] == [  # two of one sheet, then the other close one
+        "practice:silvopasture 1", "practice:silvopasture 2", "practice:alley-cropping 1"
+    ]  # fmt: skip
+    assert len(choose(sheet, by_passage)) == 3  # no other source close: three figures of the one sheet
+    far = candidate("practice:alley-cropping", 2, 0.70)
+    assert [c.text for c in choose([sheet[0], far], by_passage)] == ["practice:silvopasture 1"]  # beyond the margin
 
 
 def test_a_report_answer_cites_the_pdf_page_of_a_docx_quote(shared_kb: KnowledgeBase) -> None:
