@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from eval.harness import LANGS, ROOT, SHARED, _open
-from service.chat import Answer, Chat, Weights, choose
+from service.chat import Answer, Chat, Weights, choose, confident, runner_up
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -244,16 +244,18 @@ def tune(kb: KnowledgeBase) -> list[tuple[float, float, Weights]]:
     for sim, cov, missing, other, margin, cross in grid:
         w = Weights(sim, cov, max(0.0, 1.0 - sim - cov), missing, -1.0, margin, off_topic=other,
                     cross_language=cross)  # fmt: skip
-        best, hit = [], []  # per case: the best score, and whether a right candidate is among the quotes
+        best, hit = [], []  # per case: the best and runner-up scores, and whether a right candidate is quoted
         for _item, candidates, correct in cases:
             chosen = {id(c) for c in choose(candidates, w)}
-            best.append(max((c.score for c in candidates), default=-1.0))
+            ranked = sorted(candidates, key=lambda c: -c.score)
+            best.append((ranked[0].score, runner_up(ranked)) if ranked else (-1.0, -1.0))
             hit.append(any(id(c) in chosen for c, ok in zip(candidates, correct, strict=True) if ok))
         for floor in floors:
-            right = sum(h and b >= floor for (item, _, _), b, h in zip(cases, best, hit, strict=True)
-                        if item.kind != "none")  # fmt: skip
-            abstained = sum(b < floor for (item, _, _), b in zip(cases, best, strict=True) if item.kind == "none")
-            out.append((right / answerable, abstained / unanswerable, replace(w, min_score=round(float(floor), 3))))
+            at = replace(w, min_score=round(float(floor), 3))
+            answered = [confident(b, r, at) for b, r in best]
+            right = sum(h and a for (item, _, _), a, h in zip(cases, answered, hit, strict=True) if item.kind != "none")
+            abstained = sum(not a for (item, _, _), a in zip(cases, answered, strict=True) if item.kind == "none")
+            out.append((right / answerable, abstained / unanswerable, at))
     return sorted(out, key=lambda r: (r[1] < 0.9, -r[0], -r[1]))
 
 

@@ -311,6 +311,9 @@ class Weights:
     # added to the model's cosine for a candidate in another language than the question: the same question and
     # sentence score about 0.03 lower across languages (Spanish questions against English reports, tuning third)
     cross_language: float = 0.0
+    # below the floor, a best candidate from this score up still answers when it leads every other by this much
+    standout_floor: float = 0.6
+    standout_gap: float = 0.15
 
 
 # Tuned on two thirds of eval/answers (`python -m eval.answers --tune`: the most questions answered right with at
@@ -735,7 +738,8 @@ def _scaled(similarity: np.ndarray) -> np.ndarray:
 
 
 def choose(candidates: list[_Candidate], weights: Weights | None = None) -> list[_Candidate]:
-    """The quotes of the answer: the best candidate and those close to it; none when the best is below the floor."""
+    """The quotes of the answer: the best candidate and those close to it; none when the best is below the floor
+    and does not stand out either."""
     w = weights or WEIGHTS
     if not candidates:
         return []
@@ -745,7 +749,7 @@ def choose(candidates: list[_Candidate], weights: Weights | None = None) -> list
         c.score *= (w.missing if c.lacks else 1.0) * (w.off_topic if c.off_topic else 1.0)
     ranked = sorted(candidates, key=lambda c: -c.score)
     best = ranked[0].score
-    if best < w.min_score:
+    if not confident(best, runner_up(ranked), w):
         return []
     close = [c for c in ranked if c.score >= best - w.margin]
     chosen: list[_Candidate] = []
@@ -757,6 +761,18 @@ def choose(candidates: list[_Candidate], weights: Weights | None = None) -> list
         if c not in chosen and all(o.text != c.text for o in chosen):
             chosen.append(c)
     return sorted(chosen[:MAX_QUOTES], key=lambda c: -c.score)
+
+
+def runner_up(ranked: list[_Candidate]) -> float:
+    """The score of the best candidate saying something else than the best (not its copy in another rendering)."""
+    return next((c.score for c in ranked[1:] if c.text != ranked[0].text), 0.0)
+
+
+def confident(best: float, runner: float, w: Weights) -> bool:
+    """An answer is given when the best candidate reaches the floor, or comes near it and stands out: one sentence
+    that fits far better than any other is an answer; several that fit about as well, none of them well, are what
+    a question whose answer is missing finds."""
+    return best >= w.min_score or (best >= w.standout_floor and best - runner >= w.standout_gap)
 
 
 def wanted(question: str) -> list[str]:

@@ -138,6 +138,15 @@ def test_quotes_come_from_several_sources_where_several_come_close() -> None:
     assert len(choose(sheet, by_passage)) == 3  # no other source close: three figures of the one sheet
     far = candidate("practice:alley-cropping", 2, 0.70)
     assert [c.text for c in choose([sheet[0], far], by_passage)] == ["practice:silvopasture 1"]  # beyond the margin
+    # below the floor, one sentence that fits far better than any other still answers; several alike do not
+    floor = Weights(similarity=0.0, coverage=0.0, passage=1.0, missing=1.0, min_score=0.775, margin=0.12,
+                    context=0.0, off_topic=1.0, standout_floor=0.6, standout_gap=0.15)  # fmt: skip
+    lone, weak = candidate("file:report", 1, 0.70), candidate("file:report", 2, 0.45)
+    assert [c.text for c in choose([lone, weak], floor)] == ["file:report 1"]
+    assert choose([lone, candidate("file:report", 3, 0.62)], floor) == []  # a runner-up close behind
+    assert choose([candidate("file:report", 4, 0.58), weak], floor) == []  # standing out, but too low
+    copy = _Candidate("file:report 1", "file:report-pdf", "file:report", "report", "en", 1, None, 0.70)
+    assert choose([lone, copy, weak], floor)  # the same sentence in another rendering is no runner-up
 
 
 def test_a_report_answer_cites_the_pdf_page_of_a_docx_quote(shared_kb: KnowledgeBase) -> None:
