@@ -110,6 +110,11 @@ class Lexicon:
             hits = spelt or hits
         return hits
 
+    def is_common(self, word: str, lang: str) -> bool:
+        """Whether the word list has this word: a common word ("Chair", "Roadmap"), whatever its case."""
+        hits = self._phrases.get((lang, phrase_key(word, lang)), ())
+        return any(self._concepts[i][0] == SOURCE_PRIORITY["words"] for i in hits)
+
     def concept_ids(self, words_: tuple[str, ...], lang: str, surface: str = "") -> list[str]:
         return [c for i in self._hits(words_, lang, surface) if (c := self._concepts[i][2])]
 

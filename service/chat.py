@@ -581,8 +581,9 @@ class Chat:
         nor the Initiative's name ("how many partners did the 4 per 1000 Initiative have?" is not answered by 4 or
         1000).
         A name is a capitalised word, not at the start of a sentence or bracket, that the question does not give
-        in any form (`asked`: the index terms of the question and of its translations): "Chair" does not answer "who
-        chaired…?", nor "STC" "the Scientific and Technical Committee"."""
+        in any form (`asked`: the index terms of the question and of its translations) and that is no common word
+        of the word list: "Chair" does not answer "who chaired…?", nor "STC" "the Scientific and Technical
+        Committee", nor "Roadmap" "who presented the roadmap?"."""
         if want in ("number", "count"):
             plain = DAY_OF_MONTH.sub(" ", YEAR.sub("", CITED_YEAR.sub("", text)))
             plain = PART_NUMBER.sub(" ", INITIATIVE.sub(" ", plain))
@@ -590,7 +591,10 @@ class Chat:
             return bool(set(AMOUNT.findall(plain)) - given)  # "two" is no amount
         if want == "year":
             return YEAR.search(CITED_YEAR.sub("", text)) is not None
+        common = self.kb.lexicon().is_common
         for name in NAME.findall(text):
+            if name not in acronyms and lang in QUERY_LANGS and common(name, lang):
+                continue  # "Chair", "Roadmap", "Committee": capitalised, but no name
             terms = set(self.kb.terms_of(acronyms.get(name, name), lang))
             if terms and not terms & asked:
                 return True

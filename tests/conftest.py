@@ -41,11 +41,13 @@ def shared_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def corpus_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    """The shipped corpus plus the seeds and WOCAT records, embedded and indexed, with the project glossary."""
+    """The shipped corpus plus the seeds and WOCAT records, embedded and indexed, with the project glossary and
+    word list."""
     home = tmp_path_factory.mktemp("corpus-home")
     kb = KnowledgeBase.open(
         home,
         glossary=ROOT / "corpus" / "glossary" / "glossary.csv",
+        words=ROOT / "corpus" / "glossary" / "words.csv",
         zone_raster=RASTER if RASTER.exists() else None,
     )
     report = kb.ingest([ROOT / "corpus" / "practices", SEEDS, WOCAT])

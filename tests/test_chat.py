@@ -310,6 +310,10 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
                   "held on 12-14 Sept. 2019"):  # fmt: skip
         assert not chat.holds(dated, "en", "count", set(), set(), {}), dated
     assert chat.holds("On 3 June, 491 partners had joined.", "en", "count", set(), set(), {})
+    # a capitalised common word is no name: "who chaired…?" is not answered by "the Chair" or "the Roadmap"
+    assert not chat.holds("Proposals of the Committee, presented by the Chair for the Roadmap", "en", "name", set(),
+                          set(), {})  # fmt: skip
+    assert chat.holds("Dr Cornelia Rumpel, Chair of the STC, presented them.", "en", "name", set(), set(), {})
 
 
 def test_a_spanish_question_is_answered_from_an_english_report(shared_kb: KnowledgeBase) -> None:
