@@ -84,15 +84,21 @@ REFERENCE_SECTION = re.compile(r"reference|référence|referencia|bibliograph", 
 FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|et|et pour|et en|y|y en|¿y|y para)\b", re.IGNORECASE)
 # A question that wants an amount: its answer holds a number.
 QUANTITY = re.compile(
-    r"\b(?:how\s+(?:much|many|fast|big|large|long)|what\s+(?:rate|amount|share|percentage|budget|sum|number|cost|"
+    r"\b(?:how\s+(?:much|many|fast|big|large|long)|"
+    r"what\s+(?:(?:is|was|are|were)\s+the\s+(?:\w+\s+){0,2})?(?:rate|amount|share|percentage|budget|sum|number|cost|"
     r"price|dose)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
-    r"combien|quel(?:le)?s?\s+(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose)|"
-    r"cu[aá]nt[oa]s?|qu[eé]\s+(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero|costo|coste|precio|dosis))\b",
+    r"combien|quel(?:le)?s?\s+(?:(?:est|était|sont|étaient)\s+(?:le|la|les)\s+(?:\w+\s+){0,2})?"
+    r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose)|"
+    r"cu[aá]nt[oa]s?|(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+(?:\w+\s+){0,2}"
+    r"(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero|costo|coste|precio|dosis))\b",
     re.IGNORECASE,
 )
 # A question that counts things ("how many people", "combien de pays", "¿cuántas organizaciones?"): a sum of
 # money does not answer it.
-COUNT = re.compile(r"\bhow\s+many\b|\bcombien\s+d(?:e\s+|')(?!argent|euros?|dollars?)|\bcu[aá]nt[oa]s\b", re.IGNORECASE)
+COUNT = re.compile(
+    r"\bhow\s+many\b|\bcombien\s+(?:d(?:e\s+|')(?!argent|euros?|dollars?)|(?:étaient|sont|seront)\b)|\bcu[aá]nt[oa]s\b",
+    re.IGNORECASE,
+)
 MONEY = re.compile(
     r"(?:[€$£]|\b(?:USD|EUR|GBP)\b)\s*\d[\d.,\s]*\d|[€$£]\s*\d|"
     r"\d[\d.,\s]*(?:[kM]?€|£|\s*(?:euros?|EUR|USD|GBP|dollars?)\b)",
@@ -101,7 +107,7 @@ MONEY = re.compile(
 # What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
 WANTS_YEAR = re.compile(
     r"\b(?:(?:which|what)\s+(?:year|date)|month\s+and\s+year|by\s+when|since\s+when|until\s+when)\b|"
-    r"\bquelle\s+(?:ann[ée]e|date)\b|mois\s+et\s+(?:l.)?ann[ée]e|\bqu[eé]\s+fecha\b|mes\s+y\s+(?:el\s+)?a[ñn]o|"
+    r"\bquelle\s+(?:ann[ée]e|date|[ée]ch[ée]ance)\b|mois\s+et\s+(?:l.)?ann[ée]e|\bqu[eé]\s+fecha\b|mes\s+y\s+(?:el\s+)?a[ñn]o|"
     r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
     # "when did…?" asks for a date; "when should I not…?", "quand faut-il…?", "¿cuándo no conviene?" for conditions
     r"^\W*when\b(?!\s+(?:should|shall|can|could|must|might|is\s+it|not|do|does)\b)|"
@@ -114,12 +120,14 @@ WANTS_YEAR = re.compile(
 WANTS_NAME = re.compile(
     r"(?:^|[,:;¿])\W*(?:(?:and|or|by|to|from|with|et|ou|à|de|par|pour|avec|y|o|a|con|en|por|para)\s+)?"
     r"(?:who|whom|where|qui|où|qui[eé]n(?:es)?|d[oó]nde)\b|"
-    r"\b(?:which|what)\s+(?:(?!(?:the|a|an|of|is|was|are|did|does|do)\b)\w+\s+){0,2}"  # "which climate accord"
+    # "which climate accord", "which of the Strategic Plan task forces", "quelle troisième convention"
+    r"\b(?:which|what)\s+(?:of\s+the\s+)?(?:(?!(?:the|a|an|of|is|was|are|did|does|do)\b)\w+\s+){0,4}"
     r"(?:city|town|country|organi[sz]ation|body|event|database|agency|company|person|task\s+force|agreement|accord|"
-    r"convention|treaty|ministry|institute|university|fund)\b|"
-    r"quel(?:le)?s?\s+(?:ville|pays|organisme|organisation|[ée]v[ée]nement|base|agence|entit[ée]|"
+    r"convention|treaty|ministry|institute|university|fund)s?\b|"
+    r"quel(?:le)?s?\s+(?:(?!(?:est|était|sont|a|ont|le|la|les)\b)\w+\s+){0,2}(?:ville|pays|organisme|organisation|[ée]v[ée]nement|base|agence|entit[ée]|"
     r"task\s+force|accord|convention|trait[ée]|minist[eè]re|institut|universit[ée]|fonds)\b|"
-    r"\bqu[eé]\s+(?:ciudad|pa[ií]s|organismo|organizaci[oó]n|evento|base|agencia|entidad|grupo|"
+    r"\b(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+(?:(?!(?:es|era|fue|el|la|los|las)\b)\w+\s+){0,2}"
+    r"(?:ciudad|pa[ií]s|organismo|organizaci[oó]n|evento|base|agencia|entidad|grupo|"
     r"acuerdo|convenio|convenci[oó]n|tratado|ministerio|instituto|universidad|fondo)\b",
     re.IGNORECASE,
 )

@@ -287,6 +287,15 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
                   "¿En qué fecha se creó el Buró?", "Necesito el mes y el año."):  # fmt: skip
         assert wanted(dated) == ["year"], dated
     assert wanted("Which month is best to sow cover crops?") == wanted("Quel mois semer ?") == []  # a season
+    # the same question wants the same in each language, whatever words stand between "which" and the thing
+    for same in (("Which of the Strategic Plan task forces is GIZ leading?", "¿Qué grupo de trabajo encabeza la GIZ?"),
+                 ("Which third Rio convention does it cite?", "Quelle troisième convention de Rio cite-t-elle ?",
+                  "¿Cuál es la tercera convención de Río?"),
+                 ("What is the overall annual budget?", "Quel est le montant du budget annuel ?",
+                  "¿Cuál es el presupuesto anual total?"),
+                 ("By which year?", "À quelle échéance ?", "¿Para qué año?")):  # fmt: skip
+        assert len({tuple(wanted(q)) for q in same}) == 1 and wanted(same[0]), same
+    assert wanted("Quelle est la meilleure pratique ?") == wanted("¿Cuál es el mejor cultivo de cobertura?") == []
     for conditions in ("When should I not use biochar?", "Quand faut-il éviter le semis ?", "¿Cuándo no conviene?"):
         assert wanted(conditions) == [], conditions  # conditions, not a date
     assert wanted("What would a hectare of bench terraces cost?") == ["number"]
