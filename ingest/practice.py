@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -321,6 +323,48 @@ class PracticeSheet(BaseModel):
 QUANTITIES = ("inputs", "labour", "costs")
 
 
+# Units are written in English in every sheet (identical in the three languages, so that figures compare); this
+# table says how they read in French and Spanish. A unit made only of symbols, codes and indices needs no row.
+UNITS = Path(__file__).resolve().parent.parent / "corpus" / "glossary" / "units.csv"
+UNIT_SYMBOLS = frozenset(
+    {"%", "cm", "m", "m²", "t", "ha", "kg", "g", "N", "Mg", "pH", "STIR", "lb", "acre", "EUR", "USD", "BRL", "GBP"}
+)
+
+
+@cache
+def unit_names() -> dict[str, dict[str, str]]:
+    """Each unit of units.csv: its French and Spanish wording."""
+    with UNITS.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames != ["en", "fr", "es"]:
+            raise ValueError(f"{UNITS}: columns must be en, fr, es")
+        return {row["en"]: {"fr": row["fr"], "es": row["es"]} for row in reader}
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """A sheet's unit as it reads in `lang` ("years" → "ans"); as written when the table has no wording for it."""
+    return unit_names().get(unit, {}).get(lang) or unit
+
+
+def needs_unit_name(unit: str) -> bool:
+    """A unit with a word in it ("trees/acre", "% of soil surface") reads differently in each language."""
+    if unit in unit_names():
+        return False
+    return any(word not in UNIT_SYMBOLS for word in re.findall(r"[^\s/0-9().,-]+", unit))
+
+
+def with_unit_text(metadata: dict, languages: list[str]) -> dict:
+    """A sheet's metadata with `unit_text`, the unit in the sheet's language, beside each quantity's `unit`."""
+    lang = (languages or ["en"])[0]
+
+    def said(item: object) -> object:
+        if isinstance(item, dict) and "unit" in item:
+            return {**item, "unit_text": unit_text(item["unit"], lang)}
+        return item
+
+    return {**metadata, **{name: [said(i) for i in metadata[name]] for name in QUANTITIES if metadata.get(name)}}
+
+
 def format_validation_error(exc: ValidationError) -> str:
     """One line per problem, naming the field."""
     parts = []
@@ -378,6 +422,9 @@ def validate_dir(folder: Path) -> list[str]:
         if path.name != expected_name:
             problems.append(f"{path.name}: file name should be {expected_name}")
         by_id.setdefault(sheet.id, {})[sheet.lang] = sheet
+        for unit in sorted({item.unit for name in QUANTITIES for item in getattr(sheet, name)}):
+            if sheet.lang == "en" and needs_unit_name(unit):
+                problems.append(f"{path.name}: unit {unit!r} has no French and Spanish wording in {UNITS.name}")
     for pid, sheets in sorted(by_id.items()):
         missing = sorted({"en", "fr", "es"} - sheets.keys())
         if missing:

@@ -33,7 +33,7 @@ from index.kb import KnowledgeBase, SearchRequest
 from index.search import GROUPINGS, MODES, Hit, SearchResult
 from index.zones import MATCH_LABELS, Conditions, ZoneError, classify, zones
 from ingest.formats import PARSERS
-from ingest.practice import split_front_matter
+from ingest.practice import split_front_matter, with_unit_text
 from service.batching import Batcher
 from service.chat import Chat, source_name, web_url
 from service.export import FORMATS, MEDIA_TYPES, export
@@ -273,7 +273,7 @@ def _routes():  # noqa: ANN202 - one place that lists every route
                 raise HTTPException(404, f"no practice sheet {practice_id!r}")
             doc = catalog.docs[f"practice:{practice_id}:{summary.lang}"]
             body = _sheet_body(svc.kb, doc)
-        return PracticeSheetOut(**summary.model_dump(), metadata=doc.metadata, body=body)
+        return PracticeSheetOut(**summary.model_dump(), metadata=with_unit_text(doc.metadata, doc.languages), body=body)
 
     @r.get("/api/documents/{doc_id:path}", response_model=DocumentOut, responses={404: {"model": ErrorBody}})
     def document(svc: Svc, doc_id: str) -> DocumentOut:
@@ -295,7 +295,7 @@ def _routes():  # noqa: ANN202 - one place that lists every route
             url=web_url(doc.metadata.get("url")),
             alternates=[m for m in catalog.members.get(catalog.family[doc.id], []) if m != doc.id],
             pages=[{"page": p, "section": s, "text": "\n\n".join(t)} for (p, s), t in parts.items()],
-            metadata=doc.metadata,
+            metadata=with_unit_text(doc.metadata, doc.languages),
         )
 
     @r.get("/api/zones")

@@ -35,7 +35,7 @@ from index.analysis import analyze, number_word
 from index.lexicon import QUERY_LANGS
 from index.search import group_bags, query_language
 from index.zones import Conditions, zones
-from ingest.practice import SECTION_HEADINGS, SECTION_KEYS
+from ingest.practice import SECTION_HEADINGS, SECTION_KEYS, unit_text
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -860,7 +860,7 @@ def sheet_facts(
     out = [(text, reference, "soc_effect") for text, reference in effect_facts(doc, lang)]
     for name in ("inputs", "labour", "costs"):
         for item in meta.get(name) or []:
-            amount = figure_text(item["amount"], lang, item.get("unit", ""))
+            amount = figure_text(item["amount"], lang, unit_text(item.get("unit", ""), lang))
             extra = [item["when"]] if item.get("when") else []
             if name == "costs":
                 extra.append(f"{item.get('country', '')} {item.get('year', '')}".strip())

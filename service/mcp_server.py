@@ -30,6 +30,7 @@ from index.gaps import AXES, ROWS
 from index.kb import SearchRequest
 from index.zones import Conditions, ZoneError, classify
 from ingest.formats import PARSERS
+from ingest.practice import with_unit_text
 from service.chat import source_name
 from service.export import citation, doc_url
 from service.jobs import FINISHED, Job
@@ -261,7 +262,7 @@ def _fetch(svc: Service, doc_id: str, lang: str | None) -> dict[str, Any]:
         size += len(row["text"])
         if size > MAX_TEXT:
             break
-    metadata = {k: v for k, v in doc.metadata.items() if k not in ("url", "titles")}
+    metadata = {k: v for k, v in with_unit_text(doc.metadata, doc.languages).items() if k not in ("url", "titles")}
     return {
         "id": doc.id,
         "title": doc.title,

@@ -161,6 +161,8 @@ def test_practices_in_the_asked_language(client: TestClient) -> None:
     sheet = client.get("/api/practices/cover-crops", params={"lang": "es"}).json()
     assert sheet["lang"] == "es" and sheet["languages"] == ["en", "es", "fr"]
     assert "## " in sheet["body"] and sheet["metadata"]["climate_zones"]
+    depth = next(q for q in sheet["metadata"]["inputs"] if q["unit"] == "inch")  # units stay as written...
+    assert depth["unit_text"] == "pulgadas"  # ...and are given in the sheet's language beside
     assert client.get("/api/practices/no-such-practice").status_code == 404
 
 

@@ -73,9 +73,11 @@ def test_french_interface_and_sheet(page: Page) -> None:
     figures = page.locator("#viewer-body .figures")  # its published figures and quantities, each cited
     expect(figures).to_contain_text("0,331 t C/ha/an")
     expect(figures).to_contain_text("Bolinder, M.A.")
+    expect(figures).to_contain_text("0,75–1,5 pouces")  # the sheet's units, in its language
     page.screenshot(path=str(SHOTS / "2-sheet-fr.png"))
     page.locator("#viewer-langs button", has_text="ES").click()
     expect(page.locator("#viewer-title")).to_contain_text("Cultivos de cobertura")
+    expect(figures).to_contain_text("0,75–1,5 pulgadas")
     page.click("#viewer-close")
 
 

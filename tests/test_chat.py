@@ -78,6 +78,9 @@ def test_a_sheets_figures_read_as_sentences_in_its_language(corpus_kb: Knowledge
     assert "(Bolinder et al., 2020)" in english[0][0] and "0,331 t C/ha/an" in french[0][0]
     assert english[0][1].endswith("https://doi.org/10.1007/s11027-020-09916-3")
     assert any("— How to do it: " in text for text, _, field in english if field == "inputs")  # how-to quantities
+    fallow = [text for text, _, field in sheet_facts(docs["practice:improved-fallows:es"], "es") if field == "inputs"]
+    assert any(text.endswith(" años.") or " años (" in text for text in fallow)  # units in the sheet's language
+    assert not any(" years" in text for text in fallow)
     assert any(text.startswith("Not recommended in ") for text, _, _ in english)  # the `unsuited` reasons
     # drawbacks and barriers only for a question about risks or costs
     assert not any(field == "trade_offs" for *_, field in english)

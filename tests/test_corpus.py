@@ -21,6 +21,7 @@ from ingest.practice import (
     coverage,
     format_validation_error,
     load_sheets,
+    unit_text,
     validate_dir,
 )
 from service.cli import app
@@ -233,6 +234,19 @@ def test_figures_must_agree_across_languages(tmp_path: Path) -> None:
     body = french.read_text("utf-8").split("---", 2)[2]
     french.write_text("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---" + body, "utf-8")
     assert "cover-crops.fr: inputs figures differ from the English sheet" in validate_dir(tmp_path)
+
+
+def test_a_unit_in_words_needs_its_french_and_spanish_wording(tmp_path: Path) -> None:
+    assert unit_text("trees/acre", "fr") == "arbres/acre" and unit_text("trees/acre", "en") == "trees/acre"
+    assert unit_text("kg N/ha", "es") == "kg N/ha"  # symbols read the same in the three languages
+    english = tmp_path / "cover-crops.en.md"
+    front = _front("cover-crops.en.md")
+    front["inputs"][0]["unit"] = "buckets/tree"
+    body = (PRACTICES / "cover-crops.en.md").read_text("utf-8").split("---", 2)[2]
+    english.write_text("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---" + body, "utf-8")
+    assert validate_dir(tmp_path)[0] == (
+        "cover-crops.en.md: unit 'buckets/tree' has no French and Spanish wording in units.csv"
+    )
 
 
 # --- zones -------------------------------------------------------------------------------------

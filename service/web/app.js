@@ -387,7 +387,7 @@ function sheetFigures(meta) {
       e.context ? ` — ${e.context}` : "", el("span", { class: "ref" }, ` ${refs[e.reference] || ""}`));
   });
   const quantities = ["inputs", "labour", "costs"].flatMap((name) => (meta[name] || []).map((q) =>
-    el("li", {}, `${t("how_to")[name]}: ${q.what}: `, el("strong", {}, figureText(q.amount, q.unit)),
+    el("li", {}, `${t("how_to")[name]}: ${q.what}: `, el("strong", {}, figureText(q.amount, q.unit_text || q.unit)),
       q.when ? ` (${q.when})` : "", q.country ? ` (${q.country} ${q.year})` : "",
       el("span", { class: "ref" }, ` ${refs[q.reference] || ""}`))));
   const safety = (meta.safety || []).map((text) => el("li", { class: "safety" }, `${t("how_to").safety}: ${text}`));
