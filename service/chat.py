@@ -99,14 +99,30 @@ COUNT = re.compile(
     r"\bhow\s+many\b|\bcombien\s+(?:d(?:e\s+|')(?!argent|euros?|dollars?)|(?:étaient|sont|seront)\b)|\bcu[aá]nt[oa]s\b",
     re.IGNORECASE,
 )
-MONEY = re.compile(
-    r"(?:[€$£]|\b(?:USD|EUR|GBP)\b)\s*\d[\d.,\s]*\d|[€$£]\s*\d|"
-    r"\d[\d.,\s]*(?:[kM]?€|£|\s*(?:euros?|EUR|USD|GBP|dollars?)\b)",
+# A measured quantity: a condition a question states, not a number naming what it asks about.
+MEASURED = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:mm|cm|m|km|ha|hectares?|hect[aá]reas?|acres?|t|kg|g|tonnes?|tons?|toneladas?|%|°\s*C|"
+    r"degrees?|degr[ée]s|grados)(?![^\W\d_])",
     re.IGNORECASE,
 )
+CURRENCY = r"(?:euros?|EUR|USD|GBP|BRL|dollars?|d[oó]lares|pounds?|livres?|libras?|francs?|FCFA|reais|rupees?)"
+MONEY = re.compile(
+    rf"(?:[€$£]|\b{CURRENCY}\b|\b(?:US|R)\$)\s*\d[\d.,\s]*\d|[€$£]\s*\d|"
+    rf"\d[\d.,\s]*(?:[kM]?€|£|\s*(?:US|R)\$|\s*(?:k|M|million|millions|millones|mille)?\s*{CURRENCY}\b)",
+    re.IGNORECASE,
+)
+# A question about a sum of money ("how much is the registration fee?", "quel est le montant du budget ?",
+# "¿cuánto cuesta?") is not answered by a number that is no sum; a share of a budget is a number, not a sum.
+ASKS_MONEY = re.compile(
+    r"\b(?:costs?|costing|price|fees?|budget|spen[dt]|spending|paid|pay|money|funding|co[uû]te?s?|co[uû]tait|prix|frais|"
+    r"montant|d[ée]pens\w*|argent|financement|cuesta|cuestan|cost[oó]|costos?|costes?|precios?|tarifas?|cuotas?|"
+    r"presupuesto|gast\w*|dinero|importe|monto)\b",
+    re.IGNORECASE,
+)
+SHARE = re.compile(r"\b(?:share|percent\w*|proportion|part|pourcentage|porcentaje|proporci[oó]n|parte)\b", re.I)
 # What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
 WANTS_YEAR = re.compile(
-    r"\b(?:(?:which|what)\s+(?:year|date)|month\s+and\s+year|by\s+when|since\s+when|until\s+when)\b|"
+    r"\b(?:(?:which|what)\s+(?:years?|dates?)|month\s+and\s+year|by\s+when|since\s+when|until\s+when)\b|"
     r"\bquelle\s+(?:ann[ée]e|date|[ée]ch[ée]ance)\b|mois\s+et\s+(?:l.)?ann[ée]e|\bqu[eé]\s+fecha\b|mes\s+y\s+(?:el\s+)?a[ñn]o|"
     r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
     # "when did…?" asks for a date; "when should I not…?", "quand faut-il…?", "¿cuándo no conviene?" for conditions
@@ -542,7 +558,9 @@ class Chat:
         candidates = self._candidates(documents, lang, groups, question, practices, aspects)
         acronyms = defined_acronyms(c.text for c in candidates)
         wants = wanted(question)
-        given = given_numbers(question, lang)  # "in 2017", "its 9th meeting": its passage must hold them too
+        given = given_numbers(question, lang)  # not an answer ("how many partners had the 20 members?")
+        # "in 2017", "its 9th meeting": its passage must hold them too; "600 mm of rain" describes the asker's farm
+        qualifying = given_numbers(MEASURED.sub(" ", question), lang)
         asked = self.asked_terms(question, lang, groups, acronyms)
         titles: dict[str, set[str]] = {}
         openings: dict[str, str] = {}  # each document's title and first chunk
@@ -552,12 +570,14 @@ class Chat:
             terms = set(self.kb.terms_of(_with_acronyms(c.text, acronyms), c.lang))
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
             # a sheet's cost rating answers "how much does it cost?" where it gives no cost figure
-            needs = [w for w in wants if not (w == "number" and c.field == "cost_level")]
+            needs = [w for w in wants if not (w in ("number", "money") and c.field == "cost_level")]
             if c.doc_id not in openings:  # the numbers a question gives may qualify the document ("the 2021 roadmap")
                 first = next(iter(self.kb.store.doc_chunks(c.doc_id)), None)
                 openings[c.doc_id] = f"{c.title} {first['text'] if first else ''}"
-            c.lacks = not all(self.holds(c.text, c.lang, want, asked, given, acronyms) for want in needs) or not (
-                given <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang)
+            c.lacks = (
+                not all(self.holds(c.text, c.lang, want, asked, given, acronyms) for want in needs)
+                or not qualifying <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang)
+                or other_year(c.text, given)
             )
             c.cross_language = c.lang not in (lang, None)
             is_sheet = c.family.startswith("practice:")
@@ -597,6 +617,8 @@ class Chat:
             plain = PART_NUMBER.sub(" ", INITIATIVE.sub(" ", plain))
             plain = MONEY.sub(" ", plain) if want == "count" else plain
             return bool(set(AMOUNT.findall(plain)) - given)  # "two" is no amount
+        if want == "money":
+            return any(set(AMOUNT.findall(m.group(0))) - given for m in MONEY.finditer(text))
         if want == "year":
             return YEAR.search(CITED_YEAR.sub("", text)) is not None
         common = self.kb.lexicon().is_common
@@ -788,10 +810,23 @@ def confident(best: float, runner: float, w: Weights) -> bool:
 
 
 def wanted(question: str) -> list[str]:
-    """What the question asks its answer to hold: "number" (a "count" when it counts things), "year", "name"."""
+    """What the question asks its answer to hold: "number" (a "count" when it counts things, "money" when it asks
+    for a sum), "year", "name"."""
     wants = [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME))
              if pattern.search(question)]  # fmt: skip
-    return ["count" if want == "number" and COUNT.search(question) else want for want in wants]
+    if "number" in wants and COUNT.search(question):
+        return ["count" if want == "number" else want for want in wants]
+    if "number" in wants and ASKS_MONEY.search(question) and not SHARE.search(question):
+        return ["money" if want == "number" else want for want in wants]
+    return wants
+
+
+def other_year(text: str, given: set[str]) -> bool:
+    """A sentence about another year than the one the question gives: "the budget for 2021" does not answer "the
+    budget for 2023", though the passage around it speaks of 2023."""
+    years = set(YEAR.findall(CITED_YEAR.sub("", text)))
+    asked = {n for n in given if YEAR.fullmatch(n)}
+    return bool(asked and years and not years & asked)
 
 
 def given_numbers(text: str, lang: str | None) -> set[str]:
@@ -993,7 +1028,7 @@ def split_sentences(text: str) -> list[str]:
         block = " ".join(URL.sub(" ", block).split()).strip(" -*•✓#")
         start = 0
         for stop in STOP.finditer(block):
-            last = block[start : stop.start()].rsplit(" ", 1)[-1].lower()
+            last = block[start : stop.start()].rsplit(" ", 1)[-1].lower().lstrip("([{\"'“‘«")  # "(Mrs."
             if last in ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
                 continue
             out.append(block[start : stop.end()].strip())

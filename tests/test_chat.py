@@ -18,6 +18,7 @@ from service.chat import (
     defined_acronyms,
     figure_text,
     given_numbers,
+    other_year,
     sheet_facts,
     short_reference,
     split_sentences,
@@ -284,10 +285,11 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("Les fiches que les partenaires qui les remplissent envoient ?") == []
     assert wanted("Antes de que la Alianza llegara, ¿quién era la anfitriona?") == ["name"]
     assert wanted("Which international climate agreement does the CoP cite?") == ["name"]
-    assert wanted("Quel montant le ministère apporte-t-il ?") == ["number"]  # not "quel … ministère"
+    assert wanted("Quel montant le ministère apporte-t-il ?") == ["money"]  # not "quel … ministère"
     assert wanted("When did the Consortium first meet?") == ["year"]
     for dated in ("In which month and year was the Plan adopted?", "À quelle date le Bureau a-t-il été créé ?",
-                  "¿En qué fecha se creó el Buró?", "Necesito el mes y el año."):  # fmt: skip
+                  "¿En qué fecha se creó el Buró?", "Necesito el mes y el año.",
+                  "On what dates was the event held?"):  # fmt: skip
         assert wanted(dated) == ["year"], dated
     assert wanted("Which month is best to sow cover crops?") == wanted("Quel mois semer ?") == []  # a season
     # the same question wants the same in each language, whatever words stand between "which" and the thing
@@ -301,8 +303,8 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("Quelle est la meilleure pratique ?") == wanted("¿Cuál es el mejor cultivo de cobertura?") == []
     for conditions in ("When should I not use biochar?", "Quand faut-il éviter le semis ?", "¿Cuándo no conviene?"):
         assert wanted(conditions) == [], conditions  # conditions, not a date
-    assert wanted("What would a hectare of bench terraces cost?") == ["number"]
-    assert wanted("Quel coût pour le zaï ?") == wanted("¿Qué costo tiene el zaï?") == ["number"]
+    assert wanted("What would a hectare of bench terraces cost?") == ["money"]
+    assert wanted("Quel coût pour le zaï ?") == wanted("¿Qué costo tiene el zaï?") == ["money"]
     assert chat.named("Combien de carbone stocke le semis direct ?", "fr")["practice"] == ["no-till"]
     for question, lang in (("How much lime can I apply?", "en"), ("Quelle quantité de chaux apporter ?", "fr"),
                            ("¿Cuánta cal puedo aplicar?", "es")):  # fmt: skip
@@ -315,6 +317,16 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
         budget, "en", "count", set(), set(), {}
     )
     assert chat.holds(staff, "en", "count", set(), set(), {})
+    # a sum of money is what a question about a fee, a cost or a budget wants; a share of a budget is a number
+    for fee in ("How much is the registration fee?", "Combien coûtent les frais d'inscription ?",
+                "¿Cuánto cuesta la inscripción?"):  # fmt: skip
+        assert wanted(fee) == ["money"], fee
+    assert wanted("What share of the budget goes to meetings?") == ["number"]
+    assert chat.holds(budget, "en", "money", set(), set(), {})
+    assert not chat.holds(staff, "en", "money", set(), set(), {})
+    assert not chat.holds("The meeting is held from 6 to 8 June 2023 in Helsinki.", "en", "money", set(), set(), {})
+    assert chat.holds("cada jornal rindió 2,41 US$ con sesbania", "es", "money", set(), set(), {})
+    assert not chat.holds("The budget was €970,000.", "en", "money", set(), {"970", "000"}, {})  # given, no answer
     assert chat.holds("USD 2 million and 3 projects", "en", "count", set(), set(), {})  # 3 projects
     assert not chat.holds("USD 2.5 million", "en", "count", set(), set(), {})
     # a day of a month is a date, not an amount
@@ -338,8 +350,9 @@ def test_a_number_the_question_gives_must_be_in_the_passage(shared_kb: Knowledge
     chat, question = Chat(shared_kb), "What happened at the Consortium meeting of June 2017?"
     candidates = chat.scored(question, "en", shared_kb.search(question, k=8, lang="en").hits)
     assert {c.lacks for c in candidates} == {True, False}  # the question wants nothing else: 2017 decides
-    for c in candidates:
-        assert c.lacks == (re.search(r"(?<!\d)2017(?!\d)", f"{c.chunk_text} {c.title}") is None), c.text
+    for c in candidates:  # 2017 must be in its passage, and in the sentence itself if it names a year
+        passage = re.search(r"(?<!\d)2017(?!\d)", f"{c.chunk_text} {c.title}")
+        assert c.lacks == (passage is None or other_year(c.text, {"2017"})), c.text
     refused = chat.ask("Who will chair the Scientific and Technical Committee from 2031?", lang="en")
     assert not refused.found, refused.answer
     # a number that qualifies the document is found in its opening: "the 2021 roadmap" is "Roadmap for 2021"
@@ -348,6 +361,28 @@ def test_a_number_the_question_gives_must_be_in_the_passage(shared_kb: Knowledge
     network = [c for c in candidates if "Global Soil Laboratory Network" in c.text]
     assert network and not any("2021" in c.chunk_text for c in network)
     assert not any(c.lacks for c in network), [c.text for c in network]
+
+
+def test_a_measured_condition_the_question_gives_need_not_be_in_the_passage(chat: Chat) -> None:
+    """ "600 mm of rain" describes the asker's farm: the sheet saying "not feasible below about 800 mm" answers;
+    "(Mrs. Béatrice …)" does not end a sentence at "Mrs."."""
+    question = "We get maybe 600 mm of rain. Will rows of leucaena cut for mulch between the maize work here?"
+    candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
+    feasible = [c for c in candidates if "800 mm" in c.text]
+    assert feasible and not any(c.lacks for c in feasible), [c.text for c in feasible]
+    assert split_sentences("The Secretariat (Mrs. Béatrice BRETON-ASKAR) presented the Roadmap for the year.") == [
+        "The Secretariat (Mrs. Béatrice BRETON-ASKAR) presented the Roadmap for the year."
+    ]
+
+
+def test_a_sentence_about_another_year_does_not_answer() -> None:
+    """ "The budget for 2021 was 955 k€" does not answer "the provisional budget for 2023", though its passage
+    names 2023; a sentence without a year, or naming the year asked, may."""
+    assert other_year("The annual budget for 2021 was adopted at 955 k€.", {"2023"})
+    assert not other_year("The annual budget for 2021 was adopted at 955 k€.", {"2021"})
+    assert not other_year("The budget was adopted at 955 k€.", {"2023"})
+    assert not other_year("Stocks rose by 8 % (Smith et al., 2019).", {"2023"})  # a citation's year is no topic
+    assert not other_year("The budget for 2021 was 955 k€.", {"9"})  # the question gives no year
 
 
 def test_numbers_the_question_gives_in_words_or_digits(shared_kb: KnowledgeBase) -> None:
