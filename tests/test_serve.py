@@ -61,6 +61,12 @@ def test_every_serving_process_finds_a_document_uploaded_through_another(two_pro
         assert hits and hits[0]["doc_id"] == doc_id
         answered.append(health["process"])
     assert sorted(Counter(answered).values()) == [2, 2], f"4 connections went to processes {answered}"
+    # each loaded at a low priority and took the normal one back with its first connection, in every thread (Linux
+    # keeps nice values per thread: the libraries' threads started while loading would keep the low one)
+    for pid in set(answered):
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        nice = {int((t / "stat").read_text().rsplit(")", 1)[1].split()[16]) for t in tasks}
+        assert nice == {os.getpriority(os.PRIO_PROCESS, 0)}, f"process {pid}: nice values {nice}"
 
 
 def test_a_killed_serving_process_is_replaced(two_processes: str) -> None:
