@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import uuid
 from collections import Counter, OrderedDict
@@ -109,6 +110,7 @@ class IndexConfig:
 VECTOR_DIR = "vectors"
 LOCK_NAME = "write.lock"
 INDEXED = "indexed"  # store meta: the generation whose vectors the last writer saved
+NOT_ALNUM = re.compile(r"[\W_]+")  # what is neither a letter nor a digit
 
 Progress = Callable[[Iterable], Iterable]
 
@@ -567,7 +569,7 @@ class KnowledgeBase:
         for i, key, searcher, plan in pending:
             qvec = next(embedded) if plan.embed else None
             result = searcher.finish(plan, qvec)
-            for hit in (h for h in result.hits if h.page is None and len(catalog.members.get(h.family, ())) > 1):
+            for hit in (h for h in result.hits if h.page is None and _paged_members(catalog, h.family)):
                 text = indexes.chunk_texts([hit.chunk_id]).get(hit.chunk_id)
                 if text is not None and (found := self.page_in_family(hit.family, text["text"], catalog)) is not None:
                     hit.page, hit.paged_in = found[1], found[0]
@@ -578,18 +580,23 @@ class KnowledgeBase:
         """The paged rendering (a PDF) of a document read from another format, and its page that holds the start
         of `text`; None when the document has no paged rendering or the text is not found in it."""
         catalog = catalog or self.catalog()
-        needle = _letters(text)[:60]
+        members = _paged_members(catalog, family)
+        needle = _letters(text)[:60] if members else ""
         if len(needle) < 12:
             return None
-        for member in catalog.members.get(family, ()):
-            if catalog.docs[member].metadata.get("format") != "pdf":
-                continue
+        for member in members:
             for row in self.store.doc_chunks(member):
                 if row["page"] is not None and needle in _letters(row["text"]):
                     return member, int(row["page"])
         return None
 
 
+def _paged_members(catalog: Catalog, family: str) -> list[str]:
+    """The members of a family of near-duplicates that are read from a paged format (PDF)."""
+    members = catalog.members.get(family, ())
+    return [m for m in members if len(members) > 1 and catalog.docs[m].metadata.get("format") == "pdf"]
+
+
 def _letters(text: str) -> str:
     """Letters and digits only, lower case: the same text from a PDF and a DOCX compares equal."""
-    return "".join(c for c in text.lower() if c.isalnum())
+    return NOT_ALNUM.sub("", text.lower())

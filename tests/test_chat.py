@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -452,3 +453,11 @@ def test_a_phrase_is_found_when_all_its_words_are(chat: Chat) -> None:
     assert not saline.found_in(terms) and not initiative.found_in(terms)
     assert saline.found_in(set(chat.kb.terms_of("Saline soils need drainage.", "en")))
     assert initiative.found_in(set(chat.kb.terms_of("Partners of the 4 per 1000 Initiative met.", "en")))
+
+
+def test_a_search_hit_from_a_docx_shows_the_page_of_its_pdf_rendering(shared_kb: KnowledgeBase) -> None:
+    docs = shared_kb.catalog().docs
+    hits = shared_kb.search("The Consortium validated the 2022 budget proposed by the Executive Secretariat.").hits
+    paged = [h for h in hits if docs[h.doc_id].metadata.get("format") == "docx" and h.paged_in]
+    assert paged, [(docs[h.doc_id].path, h.page) for h in hits]
+    assert [(Path(docs[h.paged_in].path).name, h.page) for h in paged][:1] == [("consortium-8-1-report.pdf", 9)]
