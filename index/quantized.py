@@ -31,7 +31,7 @@ from index.models import cache_root
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when the export or quantisation recipe changes: older files are then rebuilt
+FORMAT = 3  # bump when the export or quantisation recipe changes: older files are then rebuilt
 MIN_COSINE = 0.95  # the int8 export must agree with the model at least this well on the probe texts
 PROBES = (
     "what raises soil carbon on sandy soil in a semi-arid climate?",
@@ -149,11 +149,19 @@ def _quiet() -> Iterator[None]:
 
 
 def _export_float(folder: Path, target: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Write the float32 graph; return the probe features and the model's own probe embeddings."""
+    """Write the float32 graph; return the probe features and the model's own probe embeddings.
+
+    The model is exported with its plain ("eager") attention: the graph of PyTorch's fused attention function
+    adds masking, NaN-guard and layout steps that cost about 0.5 ms of a 4 ms query (multilingual-e5-small, one
+    thread), for the same vectors to within 2e-4 in cosine.
+    """
     import torch
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(str(folder), device="cpu", local_files_only=True).float().eval()
+    model = SentenceTransformer(
+        str(folder), device="cpu", local_files_only=True, model_kwargs={"attn_implementation": "eager"}
+    )
+    model = model.float().eval()
     inputs = _input_names(model)
 
     class Forward(torch.nn.Module):
