@@ -78,6 +78,13 @@ DAY_OF_MONTH = re.compile(
     rf"\b{_DAY}(?:{_TO}{_DAY})?\s+(?:de\s+)?{_MONTH}\b|\b{_MONTH}\s+{_DAY}(?:{_TO}(?:{_MONTH}\s+)?{_DAY})?\b",
     re.IGNORECASE,
 )
+# A part of a year: a month or a quarter ("in March", "the first quarter of 2021", "au premier trimestre")
+PART_OF_YEAR = re.compile(
+    r"\b(?:january|february|march|april|(?-i:May)|june|july|august|september|october|november|december|janvier|"
+    r"f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|enero|febrero|marzo|abril|"
+    r"mayo|junio|julio|agosto|se?ptiembre|octubre|noviembre|diciembre|quarters?|trimestres?|semesters?|semestres?)\b",
+    re.IGNORECASE,
+)
 # "(Smith et al., 2022)", "Smith (2022)": a reference, not a topic ("(September 2020)" is a topic)
 CITED_YEAR = re.compile(r"\([^()]*,\s*(?:19|20)\d{2}[a-z]?\)|(?<=[A-Za-z.]) \((?:19|20)\d{2}[a-z]?\)")
 REFERENCE_SECTION = re.compile(r"reference|référence|referencia|bibliograph", re.IGNORECASE)
@@ -123,7 +130,8 @@ SHARE = re.compile(r"\b(?:share|percent\w*|proportion|part|pourcentage|porcentaj
 # What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
 WANTS_YEAR = re.compile(
     r"\b(?:(?:which|what)\s+(?:years?|dates?)|month\s+and\s+year|by\s+when|since\s+when|until\s+when)\b|"
-    r"\bquelle\s+(?:ann[ée]e|date|[ée]ch[ée]ance)\b|mois\s+et\s+(?:l.)?ann[ée]e|\bqu[eé]\s+fecha\b|mes\s+y\s+(?:el\s+)?a[ñn]o|"
+    r"\bquelles?\s+(?:ann[ée]es?|dates?|[ée]ch[ée]ances?)\b|mois\s+et\s+(?:l.)?ann[ée]e|\bqu[eé]\s+fechas?\b|"
+    r"mes\s+y\s+(?:el\s+)?a[ñn]o|"
     r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
     # "when did…?" asks for a date; "when should I not…?", "quand faut-il…?", "¿cuándo no conviene?" for conditions
     r"^\W*when\b(?!\s+(?:should|shall|can|could|must|might|is\s+it|not|do|does)\b)|"
@@ -603,7 +611,8 @@ class Chat:
     def holds(
         self, text: str, lang: str | None, want: str, asked: set[str], given: set[str], acronyms: dict[str, str]
     ) -> bool:
-        """Whether a candidate's text holds a number, a year or a name that the question does not give.
+        """Whether a candidate's text holds a number, a year (or a month or quarter) or a name that the question
+        does not give.
 
         An amount stands alone and is neither a year, a day of a month, a citation's year, a document part's number
         nor the Initiative's name ("how many partners did the 4 per 1000 Initiative have?" is not answered by 4 or
@@ -619,8 +628,9 @@ class Chat:
             return bool(set(AMOUNT.findall(plain)) - given)  # "two" is no amount
         if want == "money":
             return any(set(AMOUNT.findall(m.group(0))) - given for m in MONEY.finditer(text))
-        if want == "year":
-            return YEAR.search(CITED_YEAR.sub("", text)) is not None
+        if want == "year":  # "In 2021, …" does not say when something planned in the 2021 roadmap takes place
+            plain = CITED_YEAR.sub("", text)
+            return bool(set(YEAR.findall(plain)) - given) or PART_OF_YEAR.search(plain) is not None
         common = self.kb.lexicon().is_common
         for name in NAME.findall(text):
             if name not in acronyms and lang in QUERY_LANGS and common(name, lang):

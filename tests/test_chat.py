@@ -290,7 +290,8 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("When did the Consortium first meet?") == ["year"]
     for dated in ("In which month and year was the Plan adopted?", "À quelle date le Bureau a-t-il été créé ?",
                   "¿En qué fecha se creó el Buró?", "Necesito el mes y el año.",
-                  "On what dates was the event held?"):  # fmt: skip
+                  "On what dates was the event held?", "À quelles dates s'est tenu l'événement ?",
+                  "¿En qué fechas se celebró el encuentro?"):  # fmt: skip
         assert wanted(dated) == ["year"], dated
     assert wanted("Which month is best to sow cover crops?") == wanted("Quel mois semer ?") == []  # a season
     # the same question wants the same in each language, whatever words stand between "which" and the thing
@@ -335,6 +336,13 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
                   "held on 12-14 Sept. 2019"):  # fmt: skip
         assert not chat.holds(dated, "en", "count", set(), set(), {}), dated
     assert chat.holds("On 3 June, 491 partners had joined.", "en", "count", set(), set(), {})
+    # "when…?" with a year given is answered by another year, a month or a quarter, not by the year it gives
+    planned = "In 2021, priorities could be on the organization of such a meeting in Latin America."
+    assert chat.holds(planned, "en", "year", set(), set(), {})
+    assert not chat.holds(planned, "en", "year", set(), {"2021"}, {})
+    for finer in ("to be put in place in the first quarter of 2021", "adopted in March 2021", "prévu en mai 2021"):
+        assert chat.holds(finer, "en", "year", set(), {"2021"}, {}), finer
+    assert not chat.holds("Farmers may sow in 2021.", "en", "year", set(), {"2021"}, {})  # the verb "may"
     # a capitalised common word is no name: "who chaired…?" is not answered by "the Chair" or "the Roadmap"
     assert not chat.holds("Proposals of the Committee, presented by the Chair for the Roadmap", "en", "name", set(),
                           set(), {})  # fmt: skip
