@@ -106,16 +106,18 @@ COUNT = re.compile(
     r"\bhow\s+many\b|\bcombien\s+(?:d(?:e\s+|')(?!argent|euros?|dollars?)|(?:étaient|sont|seront)\b)|\bcu[aá]nt[oa]s\b",
     re.IGNORECASE,
 )
-# A measured quantity: a condition a question states, not a number naming what it asks about.
+# A measured quantity or a time the question gives ("600 mm of rain", "twenty years ago"): a condition it states,
+# not a number naming what it asks about.
 MEASURED = re.compile(
-    r"\d+(?:[.,]\d+)?\s*(?:mm|cm|m|km|ha|hectares?|hect[aá]reas?|acres?|t|kg|g|tonnes?|tons?|toneladas?|%|°\s*C|"
-    r"degrees?|degr[ée]s|grados)(?![^\W\d_])",
+    r"(?:\d+(?:[.,]\d+)?\s*|\b[^\W\d_]+\s+)(?:mm|cm|m|km|ha|hectares?|hect[aá]reas?|acres?|t|kg|g|tonnes?|tons?|"
+    r"toneladas?|%|°\s*C|degrees?|degr[ée]s|grados|years?|ans|ann[ée]es|a[ñn]os|months?|mois|meses)(?![^\W\d_])",
     re.IGNORECASE,
 )
 CURRENCY = r"(?:euros?|EUR|USD|GBP|BRL|dollars?|d[oó]lares|pounds?|livres?|libras?|francs?|FCFA|reais|rupees?)"
 MONEY = re.compile(
     rf"(?:[€$£]|\b{CURRENCY}\b|\b(?:US|R)\$)\s*\d[\d.,\s]*\d|[€$£]\s*\d|"
-    rf"\d[\d.,\s]*(?:[kM]?€|£|\s*(?:US|R)\$|\s*(?:k|M|million|millions|millones|mille)?\s*{CURRENCY}\b)",
+    rf"\d[\d.,\s]*(?:[kM]?€|£|\s*(?:US|R)\$|\s*(?:k|M|millions?|millones|mille|billions?|milliards?|mil\s+millones)?"
+    rf"\s*(?:d['’]|de\s+)?{CURRENCY}\b)",
     re.IGNORECASE,
 )
 # A question about a sum of money ("how much is the registration fee?", "quel est le montant du budget ?",
@@ -129,7 +131,7 @@ ASKS_MONEY = re.compile(
 SHARE = re.compile(r"\b(?:share|percent\w*|proportion|part|pourcentage|porcentaje|proporci[oó]n|parte)\b", re.I)
 # What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
 WANTS_YEAR = re.compile(
-    r"\b(?:(?:which|what)\s+(?:years?|dates?)|month\s+and\s+year|by\s+when|since\s+when|until\s+when)\b|"
+    r"\b(?:(?:which|what)\s+(?:\w+\s+)?(?:years?|dates?)|month\s+and\s+year|by\s+when|since\s+when|until\s+when)\b|"
     r"\bquelles?\s+(?:ann[ée]es?|dates?|[ée]ch[ée]ances?)\b|mois\s+et\s+(?:l.)?ann[ée]e|\bqu[eé]\s+fechas?\b|"
     r"mes\s+y\s+(?:el\s+)?a[ñn]o|"
     r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
