@@ -56,7 +56,8 @@ ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", 
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 NUMBER = re.compile(r"\d")
 DIGITS = re.compile(r"\d+")
-AMOUNT = re.compile(r"(?<![^\W\d_])\d+")  # a number standing alone: not the digits of "CO2", "N2O", "A1"
+# a number standing alone: not the digits of "CO2", "N2O", "A1", nor an ordinal ("the 1st meeting", "la 7e", "la 7.ª")
+AMOUNT = re.compile(r"(?<![^\W\d_])\d+(?!\d|(?:st|nd|rd|th|er|re|e|ème|eme|[º°ª]|\.[º°ª])(?![^\W\d_]))")
 NUMBER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")  # "vingt", "dix-sept"
 # Numbers that name rather than measure: the Initiative's own name, never an amount nor a number a question gives
 # ("how many partners had the 4 per 1000 Initiative?"); and the number of a part of a document ("see document 7-4",
@@ -92,7 +93,7 @@ FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|et|et pour|et en|y|y en
 # A question that wants an amount: its answer holds a number.
 QUANTITY = re.compile(
     r"\b(?:how\s+(?:much|many|fast|big|large|long)|"
-    r"what\s+(?:(?:is|was|are|were)\s+the\s+(?:\w+\s+){0,2})?(?:rate|amount|share|percentage|budget|sum|number|cost|"
+    r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:\w+\s+){0,2}(?:rate|amount|share|percentage|budget|sum|number|cost|"
     r"price|dose)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
     r"combien|quel(?:le)?s?\s+(?:(?:est|était|sont|étaient)\s+(?:le|la|les)\s+(?:\w+\s+){0,2})?"
     r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose)|"

@@ -324,6 +324,8 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
                 "¿Cuánto cuesta la inscripción?"):  # fmt: skip
         assert wanted(fee) == ["money"], fee
     assert wanted("What share of the budget goes to meetings?") == ["number"]
+    assert wanted("What seeding rate should I use?") == ["number"]  # words between "what" and what it asks
+    assert wanted("What carbon price per tonne was proposed?") == ["money"]
     assert chat.holds(budget, "en", "money", set(), set(), {})
     assert not chat.holds(staff, "en", "money", set(), set(), {})
     assert not chat.holds("The meeting is held from 6 to 8 June 2023 in Helsinki.", "en", "money", set(), set(), {})
@@ -338,6 +340,10 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
                   "held on 12-14 Sept. 2019"):  # fmt: skip
         assert not chat.holds(dated, "en", "count", set(), set(), {}), dated
     assert chat.holds("On 3 June, 491 partners had joined.", "en", "count", set(), set(), {})
+    # an ordinal is no count: "the 1st regional meeting" does not say how many there are
+    for ordinal in ("She presented the 1st Northern Europe Regional Meeting, to be held from 6 to 8 June 2023.",
+                    "la 7e réunion du Consortium", "la 7.ª reunión del Consorcio"):  # fmt: skip
+        assert not chat.holds(ordinal, "en", "count", set(), set(), {}), ordinal
     # "when…?" with a year given is answered by another year, a month or a quarter, not by the year it gives
     planned = "In 2021, priorities could be on the organization of such a meeting in Latin America."
     assert chat.holds(planned, "en", "year", set(), set(), {})
