@@ -592,7 +592,7 @@ class Chat:
             )
             c.cross_language = c.lang not in (lang, None)
             is_sheet = c.family.startswith("practice:")
-            other_practice = is_sheet and c.family.split(":")[1] not in practices
+            other_practice = is_sheet and c.family.split(":")[1] not in practices and c.family != hits[0].family
             off_aspect = bool(c.aspects and aspects and not c.aspects & aspects)
             set_aside = bool(carbon_aside and is_sheet and CARBON.search(c.text))  # "apart from carbon"
             c.off_topic = (bool(practices) and other_practice) or off_aspect or set_aside

@@ -481,3 +481,16 @@ def test_a_search_hit_from_a_docx_shows_the_page_of_its_pdf_rendering(shared_kb:
     paged = [h for h in hits if docs[h.doc_id].metadata.get("format") == "docx" and h.paged_in]
     assert paged, [(docs[h.doc_id].path, h.page) for h in hits]
     assert [(Path(docs[h.paged_in].path).name, h.page) for h in paged][:1] == [("consortium-8-1-report.pdf", 9)]
+
+
+def test_the_sheet_search_finds_first_is_on_topic_though_the_question_names_another(chat: Chat) -> None:
+    """ "my no-till field" names no-till as the asker's setting; what the question asks about, straw left on the
+    surface, is the mulching sheet, which search ranks first: its figures are not set aside as another practice's."""
+    question = "I keep wheat straw on the surface of my no-till field. How much topsoil carbon does each tonne add?"
+    hits = chat.kb.search(question, k=8, lang="en").hits
+    named = chat.named(question, "en")["practice"]
+    assert "no-till" in named and "mulching" not in named and hits[0].family == "practice:mulching"
+    candidates = chat.scored(question, "en", hits)
+    assert {c.off_topic for c in candidates if c.family == "practice:mulching"} == {False}
+    others = [c for c in candidates if c.family.split(":")[1] not in {*named, "mulching"}]
+    assert others and all(c.off_topic for c in others)
