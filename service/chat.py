@@ -86,6 +86,8 @@ PART_OF_YEAR = re.compile(
     r"mayo|junio|julio|agosto|se?ptiembre|octubre|noviembre|diciembre|quarters?|trimestres?|semesters?|semestres?)\b",
     re.IGNORECASE,
 )
+# Where a question's sentences part: after ".", "!" or "?" and before a capital or "¿" ("Mrs. Luu" does not part)
+QUESTION_BREAK = re.compile(r"(?<![A-Z][a-z]\.)(?<![A-Z][a-z]{2}\.)(?<=[.!?])\s+(?=[¿¡\"“«]?[^\W\d_])")
 # "(Smith et al., 2022)", "Smith (2022)": a reference, not a topic ("(September 2020)" is a topic)
 CITED_YEAR = re.compile(r"\([^()]*,\s*(?:19|20)\d{2}[a-z]?\)|(?<=[A-Za-z.]) \((?:19|20)\d{2}[a-z]?\)")
 REFERENCE_SECTION = re.compile(r"reference|référence|referencia|bibliograph", re.IGNORECASE)
@@ -822,9 +824,17 @@ def confident(best: float, runner: float, w: Weights) -> bool:
     return best >= w.min_score or (best >= w.standout_floor and best - runner >= w.standout_gap)
 
 
+def asking(question: str) -> str:
+    """The sentences of a question that ask (end with "?"): "Soussana proposed finding out how many farmers… Which
+    objective deals with this?" asks for an objective, not a number; the whole text when none ends with "?"."""
+    parts = QUESTION_BREAK.split(question.strip())
+    return " ".join(part for part in parts if part.rstrip().endswith("?")) or question
+
+
 def wanted(question: str) -> list[str]:
     """What the question asks its answer to hold: "number" (a "count" when it counts things, "money" when it asks
-    for a sum), "year", "name"."""
+    for a sum), "year", "name"; read in its sentences that ask."""
+    question = asking(question)
     wants = [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME))
              if pattern.search(question)]  # fmt: skip
     if "number" in wants and COUNT.search(question):

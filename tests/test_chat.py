@@ -325,6 +325,10 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
         assert wanted(fee) == ["money"], fee
     assert wanted("What share of the budget goes to meetings?") == ["number"]
     assert wanted("What seeding rate should I use?") == ["number"]  # words between "what" and what it asks
+    # the sentences that ask decide, not those that set the scene
+    assert wanted("He proposed finding out how many farmers store carbon. Which objective covers this?") == []
+    assert wanted("Mrs. Luu presented the roadmap. What was the budget for it?") == ["money"]
+    assert wanted("Did Mrs. Luu present it? In which year?") == ["year"]  # "Mrs." ends no sentence
     assert wanted("What carbon price per tonne was proposed?") == ["money"]
     assert chat.holds(budget, "en", "money", set(), set(), {})
     assert not chat.holds(staff, "en", "money", set(), set(), {})
