@@ -51,8 +51,9 @@ LETTER = re.compile(r"\s*[^\W\d_]")
 BULLET = re.compile(r"\s*(?:[-*•✓]|\d+[.)])\s")
 WRAPPED_WORDS = 4  # a line of at most this many words, without a full stop, is a wrapped line of a slide
 STOP = re.compile(r"[.!?](?=\s+[\"«“(]?[A-ZÀ-Ý0-9¿¡])")  # a full stop before a capital
-ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", "fig", "e.g", "i.e", "etc", "al",
-                 "vs", "cf", "approx", "ca", "m", "mme", "sr", "sra", "dra", "art"}  # fmt: skip
+ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", "fig", "e.g", "i.e", "eg", "ie",
+                 "etc", "al", "vs", "cf", "approx", "ca", "m", "mme", "sr", "sra", "dra", "art", "ex", "ej",
+                 "incl"}  # fmt: skip
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 NUMBER = re.compile(r"\d")
 DIGITS = re.compile(r"\d+")

@@ -395,6 +395,9 @@ def test_a_measured_condition_the_question_gives_need_not_be_in_the_passage(chat
     history = "Twenty years ago my father sowed an African grass on the savanna. How does its soil carbon compare?"
     candidates = chat.scored(history, "en", chat.kb.search(history, k=8, lang="en").hits)
     assert any(not c.lacks and "0.91" in c.text for c in candidates), [c.text for c in candidates[:5]]
+    assert split_sentences(
+        "Synergies could be found with networks (eg. The Regional Soil Partnerships) to build them."
+    ) == ["Synergies could be found with networks (eg. The Regional Soil Partnerships) to build them."]
     assert split_sentences("The Secretariat (Mrs. Béatrice BRETON-ASKAR) presented the Roadmap for the year.") == [
         "The Secretariat (Mrs. Béatrice BRETON-ASKAR) presented the Roadmap for the year."
     ]
