@@ -193,6 +193,12 @@ ASKS_ABOUT = {
         r"bienfaits?|atouts?|int[ée]r[eê]ts?|quoi\s+d'autre|beneficios?|ventajas?|qu[eé]\s+m[aá]s)\b",
         re.IGNORECASE,
     ),
+    "where": re.compile(  # whether it works in the asker's conditions ("will they work on soil like ours?")
+        r"\b(?:work|works|suit|suits|do\s+well)\b(?:\W+\w+){0,6}?\W+(?:here|ours|our|my)\b|"
+        r"\b(?:marche\w*|fonctionne\w*|convien\w*|adapt[ée]e?s?)\b(?:\W+\w+){0,6}?\W+(?:chez\s+nous|ici|n[oô]tre|nos)\b|"
+        r"\b(?:funciona\w*|sirve\w*|servir\w*|conviene\w*|adecuad[oa]s?)\b(?:\W+\w+){0,6}?\W+(?:aqu[ií]|nuestr[oa]s?|mis?)\b",
+        re.IGNORECASE,
+    ),
     "how": re.compile(  # a question word, then a verb of doing; or a size, a dose, "how to"
         r"\b(?:how|when)\b(?:\W+\w+){0,6}?\W+(?:apply|applying|spread|dig|sow|plant|build|make|install|cut|prune|"
         r"leave|grow|mix|put|establish|space)\b|\bhow\s+(?:to|wide|deep|far\s+apart)\b|"
@@ -948,7 +954,7 @@ def part_aspects(aspects: set[str], text: str) -> frozenset[str]:
 
 
 def asked_about(question: str) -> frozenset[str]:
-    """The sides of a practice the question asks about: "risk", "cost", "benefit", "how" (ASKS_ABOUT); none for
+    """The sides of a practice the question asks about: "risk", "cost", "benefit", "where", "how" (ASKS_ABOUT); none for
     most. A question about carbon asks about results, however it is put ("how fast does soil carbon build up?",
     "¿cuánto aumenta el carbono al aplicar biocarbón?"), unless it sets carbon aside ("apart from carbon, what
     does mulching bring?": its other benefits). "How much does it cost to…?" asks about costs, not how to do it."""

@@ -238,6 +238,11 @@ def test_what_side_of_a_practice_a_question_asks_about() -> None:
     assert asked_about("Apart from storing carbon, what else does mulching do?") == {"benefit"}
     assert asked_about("Aparte del carbono, ¿para qué sirven los setos?") == {"benefit"}
     assert asked_about("What are the benefits of cover crops for soil carbon?") == {"benefit", "results"}
+    # whether it works in the asker's conditions: where it is not recommended answers
+    for works in ("Will half-moons work on soil like ours?", "Est-ce que ça marchera sur un sol comme le nôtre ?",
+                  "¿Funcionarán las medias lunas en un suelo como el nuestro?"):  # fmt: skip
+        assert asked_about(works) == {"where"}, works
+    assert asked_about("How does the work of the Consortium go?") == frozenset()
 
 
 def test_a_question_on_risks_or_costs_is_answered_from_those_parts_of_the_sheet(chat: Chat) -> None:
