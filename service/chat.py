@@ -194,9 +194,9 @@ ASKS_ABOUT = {
         re.IGNORECASE,
     ),
     "where": re.compile(  # whether it works in the asker's conditions ("will they work on soil like ours?")
-        r"\b(?:work|works|suit|suits|do\s+well)\b(?:\W+\w+){0,6}?\W+(?:here|ours|our|my)\b|"
-        r"\b(?:marche\w*|fonctionne\w*|convien\w*|adapt[ée]e?s?)\b(?:\W+\w+){0,6}?\W+(?:chez\s+nous|ici|n[oô]tre|nos)\b|"
-        r"\b(?:funciona\w*|sirve\w*|servir\w*|conviene\w*|adecuad[oa]s?)\b(?:\W+\w+){0,6}?\W+(?:aqu[ií]|nuestr[oa]s?|mis?)\b",
+        r"\b(?:work|works|suit|suits|do\s+well)\b(?:\W+\w+){0,8}?\W+(?:here|ours|our|my)\b|"
+        r"\b(?:marche\w*|fonctionne\w*|convien\w*|adapt[ée]e?s?)\b(?:\W+\w+){0,8}?\W+(?:chez\s+nous|ici|n[oô]tre|nos)\b|"
+        r"\b(?:funciona\w*|sirve\w*|servir\w*|conviene\w*|adecuad[oa]s?)\b(?:\W+\w+){0,8}?\W+(?:aqu[ií]|nuestr[oa]s?|mis?)\b",
         re.IGNORECASE,
     ),
     "how": re.compile(  # a question word, then a verb of doing; or a size, a dose, "how to"
