@@ -27,7 +27,7 @@ import re
 import uuid
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -75,7 +75,7 @@ _MONTH = (r"(?:january|february|march|april|(?-i:May)|june|july|august|september
           r"octobre|novembre|d[ée]cembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|se?ptiembre|octubre|"
           r"noviembre|diciembre)\.?")  # fmt: skip
 _DAY = r"\d{1,2}(?:st|nd|rd|th|er)?"
-_TO = r"(?:\s*[-–]\s*|\s+(?:to|and|au|et|al|y|a)\s+)"  # "27-29", "27 to 29", "du 27 au 29", "del 27 al 29"
+_TO = r"(?:\s*[-–]\s*|\s+(?:to|and|au|à|et|al|y|a)\s+)"  # "27-29", "27 to 29", "du 27 au 29", "del 27 al 29"
 DAY_OF_MONTH = re.compile(
     rf"\b{_DAY}(?:{_TO}{_DAY})?\s+(?:de\s+)?{_MONTH}\b|\b{_MONTH}\s+{_DAY}(?:{_TO}(?:{_MONTH}\s+)?{_DAY})?\b",
     re.IGNORECASE,
@@ -104,19 +104,27 @@ QUANTITY = re.compile(
     r"(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero|costo|coste|precio|dosis))\b",
     re.IGNORECASE,
 )
+UNITS = (r"(?:mm|cm|m[²³23]?|km|ha|hectares?|hect[aá]reas?|acres?|t|kg|g|tonnes?|tons?|toneladas?|%|°\s*C|degrees?|"
+         r"degr[ée]s|grados|years?|ans|ann[ée]es|a[ñn]os|months?|mois|meses|days?|jours?|d[ií]as|weeks?|semaines?|semanas|"
+         r"metres?|meters?|m[eè]tres?|metros?|litres?|liters?|litros?)(?![^\W\d_])")  # fmt: skip
 # A question that counts things ("how many people", "combien de pays", "¿cuántas organizaciones?"): a sum of
-# money does not answer it.
+# money does not answer it, nor a measure ("15–20 cm" is no number of half-moons). "How many tonnes…" measures,
+# and so does "combien de carbone" (things counted are plural).
 COUNT = re.compile(
-    r"\bhow\s+many\b|\bcombien\s+(?:d(?:e\s+|')(?!argent|euros?|dollars?)|(?:étaient|sont|seront)\b)|\bcu[aá]nt[oa]s\b",
+    rf"\bhow\s+many\b(?!\s+{UNITS})|"
+    rf"\bcombien\s+(?:d(?:e\s+|')(?!argent|euros?|dollars?|temps|{UNITS})[^\W\d_-]+(?:-[^\W\d_]+)?[sx]\b|"
+    r"(?:étaient|sont|seront)\b)|"
+    rf"\bcu[aá]nt[oa]s\b(?!\s+{UNITS})",
     re.IGNORECASE,
 )
 # A measured quantity or a time the question gives ("600 mm of rain", "twenty years ago"): a condition it states,
 # not a number naming what it asks about.
-MEASURED = re.compile(
-    r"(?:\d+(?:[.,]\d+)?\s*|\b[^\W\d_]+\s+)(?:mm|cm|m|km|ha|hectares?|hect[aá]reas?|acres?|t|kg|g|tonnes?|tons?|"
-    r"toneladas?|%|°\s*C|degrees?|degr[ée]s|grados|years?|ans|ann[ée]es|a[ñn]os|months?|mois|meses)(?![^\W\d_])",
-    re.IGNORECASE,
-)
+MEASURED = re.compile(rf"(?:\d+(?:[.,]\d+)?\s*|\b[^\W\d_]+\s+){UNITS}", re.IGNORECASE)
+# A measure in a candidate, or a range of them ("15–20 cm", "de 2 à 8 m"); a ratio ("1:1").
+MEASURE = re.compile(rf"\d+(?:[.,]\d+)?(?:{_TO}\d+(?:[.,]\d+)?)?\s*{UNITS}|\d+:\d+", re.IGNORECASE)
+# A price per unit ("what does it cost per tonne?"): a sheet's cost rating does not give it.
+PER_UNIT = re.compile(r"\b(?:per|a|an|par|por|el|la)\s+(?:tonne|ton|hectare|ha|kg|kilo|acre|tonelada|hect[aá]rea)s?\b",
+                      re.IGNORECASE)  # fmt: skip
 CURRENCY = r"(?:euros?|EUR|USD|GBP|BRL|dollars?|d[oó]lares|pounds?|livres?|libras?|francs?|FCFA|reais|rupees?)"
 MONEY = re.compile(
     rf"(?:[€$£]|\b{CURRENCY}\b|\b(?:US|R)\$)\s*\d[\d.,\s]*\d|[€$£]\s*\d|"
@@ -236,6 +244,10 @@ PLACE_PRACTICES = 4  # practices listed for a place
 # "Scientific and Technical Committee (STC)": a long form of capitalised words, then its initials in brackets.
 ACRONYM = re.compile(r"((?:[A-Z][\w'’-]*[\"”»]?[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*)"
                      r"{1,8})\(([A-Z][A-Za-z&]{1,9})\)")  # fmt: skip
+# A run of capitalised words ("Food and Agriculture Organization of the United Nations"), and an acronym ("FAO").
+CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*"
+                             r"[A-Z][\w'’-]*)+")  # fmt: skip
+CAPITALS = re.compile(r"\b[A-Z]{2,6}\b")
 PASSAGES = 8  # documents read per question
 FACT_SHEETS = 3  # practice sheets, by best passage, whose fields are compared (besides those the question names)
 CHUNKS = 12  # best chunks cut into candidates
@@ -274,7 +286,14 @@ RATE_UNIT = {
 }
 DEPTH = {"en": "{} cm deep", "fr": "sur {} cm", "es": "en {} cm"}
 YEARS = {"en": "{} years", "fr": "{} ans", "es": "{} años"}
-NOT_FOR = {"en": "Not recommended in {}", "fr": "Déconseillé en {}", "es": "No recomendado en {}"}
+NOT_FOR = {  # a climate zone, a soil class
+    "climate_zone": {
+        "en": "Not recommended in a {} climate",
+        "fr": "Déconseillé en climat {}",
+        "es": "No recomendado en clima {}",
+    },
+    "soil_class": {"en": "Not recommended on {}", "fr": "Déconseillé sur {}", "es": "No recomendado en {}"},
+}
 UNCERTAINTY = {  # how a mean's uncertainty reads: "0.32 ± 0.08 (standard error)"
     "se": {"en": "standard error", "fr": "erreur type", "es": "error estándar"},
     "sd": {"en": "standard deviation", "fr": "écart type", "es": "desviación estándar"},
@@ -388,6 +407,8 @@ class _Candidate:
     off_topic: bool = False  # another practice's sheet than the one the question names, or another aspect
     field: str | None = None  # the sheet field it states ("soc_effect"); None for a passage's sentence
     asked_sheet: bool = False  # from the sheet of the one practice the question names: all quotes may come from it
+    zone: str | None = None  # the climate zone or soil class a sheet's `unsuited` entry is about
+    verdict: bool = False  # the sheet's `unsuited` entry for the place where the asker asks whether it works
 
     @property
     def chunk_text(self) -> str:
@@ -553,17 +574,18 @@ class Chat:
             if i < FACT_SHEETS or family.split(":")[1] in practices:
                 score, context = best.get(doc.id, (0.0, 0.0))
                 sheet_lang = doc.languages[0] if doc.languages else lang
-                for text, reference, part in sheet_facts(doc, sheet_lang, aspects):
-                    out.append(_Candidate(text, doc.id, family, doc.title, sheet_lang, rank, None, score, reference))
-                    out[-1].context, out[-1].aspects, out[-1].field = (
-                        context,
-                        part_aspects(FIELD_ASPECTS[part], text),
-                        part,
-                    )
+                for fact in sheet_facts(doc, sheet_lang, aspects):
+                    c = _Candidate(fact.text, doc.id, family, doc.title, sheet_lang, rank, None, score, fact.reference)
+                    c.context, c.field, c.zone = context, fact.field, fact.zone
+                    c.aspects = part_aspects(FIELD_ASPECTS[fact.field], fact.text)
+                    out.append(c)
         return out
 
     def _select(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
-        return choose(self.scored(question, lang, hits))
+        """The sheet's own verdict where the asker asks whether a practice works in a place the sheet advises
+        against ("will half-moons work on our deep, loose sand?"); else the best candidates."""
+        candidates = self.scored(question, lang, hits)
+        return [c for c in candidates if c.verdict][:MAX_QUOTES] or choose(candidates)
 
     def scored(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
         """The candidates worth comparing, each with its coverage, similarity and passage score, and whether it
@@ -571,16 +593,20 @@ class Chat:
         groups = self._term_groups(question, lang)
         if not groups or not hits:
             return []
-        practices = self.named(question, lang)["practice"]
+        named = self.named(question, lang)
+        practices = named["practice"]
+        place = {*named["soil_class"], *(named["climate_zone"] or zones().words.read(question))}
         aspects = asked_about(question)
         carbon_aside = EXCEPT_CARBON.search(question) is not None
         documents = self._documents(hits, lang, practices)
         candidates = self._candidates(documents, lang, groups, question, practices, aspects)
-        acronyms = defined_acronyms(c.text for c in candidates)
+        acronyms = {**spelled_acronyms([question, *(c.text for c in candidates)]),
+                    **defined_acronyms(c.text for c in candidates)}  # fmt: skip
         wants = wanted(question)
+        per_unit = PER_UNIT.search(question) is not None
         given = given_numbers(question, lang)  # not an answer ("how many partners had the 20 members?")
         # "in 2017", "its 9th meeting": its passage must hold them too; "600 mm of rain" describes the asker's farm
-        qualifying = given_numbers(MEASURED.sub(" ", question), lang)
+        qualifying = given_numbers(MEASURED.sub(" ", INITIATIVE.sub(" ", question)), lang)
         asked = self.asked_terms(question, lang, groups, acronyms)
         titles: dict[str, set[str]] = {}
         openings: dict[str, str] = {}  # each document's title and first chunk
@@ -590,7 +616,7 @@ class Chat:
             terms = set(self.kb.terms_of(_with_acronyms(c.text, acronyms), c.lang))
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
             # a sheet's cost rating answers "how much does it cost?" where it gives no cost figure
-            needs = [w for w in wants if not (w in ("number", "money") and c.field == "cost_level")]
+            needs = [w for w in wants if not (w in ("number", "money") and c.field == "cost_level" and not per_unit)]
             if c.doc_id not in openings:  # the numbers a question gives may qualify the document ("the 2021 roadmap")
                 first = next(iter(self.kb.store.doc_chunks(c.doc_id)), None)
                 openings[c.doc_id] = f"{c.title} {first['text'] if first else ''}"
@@ -604,7 +630,9 @@ class Chat:
             other_practice = is_sheet and c.family.split(":")[1] not in practices and c.family != hits[0].family
             off_aspect = bool(c.aspects and aspects and not c.aspects & aspects)
             set_aside = bool(carbon_aside and is_sheet and CARBON.search(c.text))  # "apart from carbon"
-            c.off_topic = (bool(practices) and other_practice) or off_aspect or set_aside
+            elsewhere = bool(place and c.zone and c.zone not in place)  # "not for sandy soils" to one on clay
+            c.off_topic = (bool(practices) and other_practice) or off_aspect or set_aside or elsewhere
+            c.verdict = c.zone in place and c.family.split(":")[1] in practices
             c.asked_sheet = len(practices) == 1 and is_sheet and not other_practice
         candidates.sort(key=lambda c: -(c.coverage + c.passage))
         facts = [c for c in candidates if c.chunk is None]  # a few per sheet: always compared
@@ -636,7 +664,7 @@ class Chat:
         if want in ("number", "count"):
             plain = DAY_OF_MONTH.sub(" ", YEAR.sub("", CITED_YEAR.sub("", text)))
             plain = PART_NUMBER.sub(" ", INITIATIVE.sub(" ", plain))
-            plain = MONEY.sub(" ", plain) if want == "count" else plain
+            plain = MEASURE.sub(" ", MONEY.sub(" ", plain)) if want == "count" else plain
             return bool(set(AMOUNT.findall(plain)) - given)  # "two" is no amount
         if want == "money":
             return any(set(AMOUNT.findall(m.group(0))) - given for m in MONEY.finditer(text))
@@ -883,6 +911,23 @@ def defined_acronyms(texts: Any) -> dict[str, str]:
     return found
 
 
+def spelled_acronyms(texts: list[str]) -> dict[str, str]:
+    """Acronyms that the texts use and spell out without defining them: "BSAG" in a question, "Baltic Sea Action
+    Group" in a report; "FAO" in a report, "the Food and Agriculture Organization of the United Nations" in a
+    question. An acronym is matched to consecutive capitalised words whose initials it is."""
+    short = {a for text in texts for a in CAPITALS.findall(text)}
+    found: dict[str, str] = {}
+    for text in texts:
+        for run in CAPITALISED_RUN.finditer(text):
+            words = list(re.finditer(r"[A-Z][\w'’-]*", run.group()))
+            for i in range(len(words)):
+                for j in range(i + 2, min(i + 7, len(words)) + 1):
+                    initials = "".join(w.group()[0] for w in words[i:j])
+                    if initials in short and initials not in found:
+                        found[initials] = run.group()[words[i].start() : words[j - 1].end()]
+    return found
+
+
 def _with_acronyms(text: str, acronyms: dict[str, str]) -> str:
     """The text with the long form of each acronym it uses and the acronym of each long form it spells out."""
     extra = [long for short, long in acronyms.items() if re.search(rf"\b{re.escape(short)}\b", text)]
@@ -915,14 +960,19 @@ def effect_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]
     return out
 
 
-def sheet_facts(
-    doc: StoredDocument, lang: str, aspects: frozenset[str] = frozenset()
-) -> list[tuple[str, str | None, str]]:
+class SheetFact(NamedTuple):
+    text: str
+    reference: str | None  # the publication it cites, in full
+    field: str  # the sheet field it states ("soc_effect")
+    zone: str | None = None  # the climate zone or soil class of an `unsuited` entry
+
+
+def sheet_facts(doc: StoredDocument, lang: str, aspects: frozenset[str] = frozenset()) -> list[SheetFact]:
     """A practice sheet's figures, limits and how-to quantities as sentences in its language, each with the
     publication it cites and the field it comes from; its drawbacks and barriers only for a question about its
     risks or costs (`aspects`), which they answer and other questions do not need."""
     meta = doc.metadata
-    out = [(text, reference, "soc_effect") for text, reference in effect_facts(doc, lang)]
+    out = [SheetFact(text, reference, "soc_effect") for text, reference in effect_facts(doc, lang)]
     for name in ("inputs", "labour", "costs"):
         for item in meta.get(name) or []:
             amount = figure_text(item["amount"], lang, unit_text(item.get("unit", ""), lang))
@@ -932,18 +982,20 @@ def sheet_facts(
             text = f"{doc.title} — {HOW_TO[name][lang]}: {item['what']}: {amount}" + (
                 f" ({', '.join(extra)})" if extra else ""
             )
-            out.append((*_cited(doc, text, item.get("reference")), name))
+            out.append(SheetFact(*_cited(doc, text, item.get("reference")), name))
     listed = ["safety"] + [name for name, asking in LISTED_FOR.items() if aspects & asking]
     for name in listed:
         for text in meta.get(name) or []:
-            out.append((f"{doc.title} — {HOW_TO[name][lang]}: {text.rstrip('. ')}.", None, name))
+            out.append(SheetFact(f"{doc.title} — {HOW_TO[name][lang]}: {text.rstrip('. ')}.", None, name))
     if "cost" in aspects and not meta.get("costs") and meta.get("cost_level") in COST_LEVELS[lang]:
         level = COST_LEVELS[lang][meta["cost_level"]]
-        out.append((f"{doc.title} — {HOW_TO['cost_level'][lang]}: {level}.", None, "cost_level"))
+        out.append(SheetFact(f"{doc.title} — {HOW_TO['cost_level'][lang]}: {level}.", None, "cost_level"))
     for entry in meta.get("unsuited") or []:
-        zone = entry.get("climate_zone") or entry.get("soil_class") or ""
+        kind = "climate_zone" if entry.get("climate_zone") else "soil_class"
+        zone = entry.get(kind) or ""
         name = zones().names(zone).get(lang) or zone.replace("_", " ")
-        out.append((f"{NOT_FOR[lang].format(name)}: {entry.get('reason', '')}", None, "unsuited"))
+        lead = NOT_FOR[kind][lang].format(name.lower())
+        out.append(SheetFact(f"{lead}: {entry.get('reason', '')}", None, "unsuited", zone))
     return out
 
 
@@ -1092,8 +1144,9 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _informative(s: str) -> bool:
-    """A sentence, or a shorter bit with a number; not a bare heading."""
-    if len(s) >= 25 and (s[-1] in '.!?…)»"' or len(s.split()) >= 12):
+    """A sentence or a list item ("Update of the francophone media database;"), or a shorter bit with a number;
+    not a bare heading."""
+    if len(s) >= 25 and (s[-1] in '.!?…)»";' or len(s.split()) >= 12):
         return True
     return len(s.split()) >= 3 and NUMBER.search(s) is not None
 

@@ -22,6 +22,7 @@ from service.chat import (
     other_year,
     sheet_facts,
     short_reference,
+    spelled_acronyms,
     split_sentences,
     wanted,
 )
@@ -79,15 +80,19 @@ def test_a_sheets_figures_read_as_sentences_in_its_language(corpus_kb: Knowledge
     assert english[0][0].startswith("Green manure crops worked into the soil — soil organic carbon: 0.331 t C/ha/yr")
     assert "(Bolinder et al., 2020)" in english[0][0] and "0,331 t C/ha/an" in french[0][0]
     assert english[0][1].endswith("https://doi.org/10.1007/s11027-020-09916-3")
-    assert any("— How to do it: " in text for text, _, field in english if field == "inputs")  # how-to quantities
-    fallow = [text for text, _, field in sheet_facts(docs["practice:improved-fallows:es"], "es") if field == "inputs"]
+    assert any("— How to do it: " in fact.text for fact in english if fact.field == "inputs")  # how-to quantities
+    fallow = [f.text for f in sheet_facts(docs["practice:improved-fallows:es"], "es") if f.field == "inputs"]
     assert any(text.endswith(" años.") or " años (" in text for text in fallow)  # units in the sheet's language
     assert not any(" years" in text for text in fallow)
-    assert any(text.startswith("Not recommended in ") for text, _, _ in english)  # the `unsuited` reasons
+    unsuited = [fact for fact in english if fact.field == "unsuited"]  # the `unsuited` reasons, with their zone
+    assert [(f.zone, f.text.split(":")[0]) for f in unsuited] == [
+        ("warm_temperate_dry", "Not recommended in a warm temperate dry climate"),
+        ("wetland", "Not recommended on wetland soils"),
+    ]
     # drawbacks and barriers only for a question about risks or costs
-    assert not any(field == "trade_offs" for *_, field in english)
+    assert not any(fact.field == "trade_offs" for fact in english)
     risks = sheet_facts(docs["practice:green-manure:en"], "en", frozenset({"risk"}))
-    assert any(text.startswith("Green manure crops worked into the soil — Drawbacks: ") for text, *_ in risks)
+    assert any(fact.text.startswith("Green manure crops worked into the soil — Drawbacks: ") for fact in risks)
     assert short_reference("Bolinder, M.A., Crotty, F., Elsen, A. (2020). The effect…") == "Bolinder et al., 2020"
     assert short_reference("IPCC (2019). 2019 Refinement…") == "IPCC, 2019"
 
@@ -106,6 +111,20 @@ def test_acronyms_defined_by_the_documents() -> None:
         "BSAG": "Baltic Sea Action Group",
         "CoP": "Community of Practice",
     }
+
+
+def test_acronyms_spelled_out_elsewhere_without_a_definition() -> None:
+    """The question uses an acronym that the report only spells out, or the reverse."""
+    found = spelled_acronyms(
+        [
+            "Who from BSAG presented the regional meeting?",
+            "Ms. Elisa VAINIO, Project manager at Baltic Sea Action Group (Finland), presented it.",
+            "How much goes through the Food and Agriculture Organization of the United Nations?",
+            "One of 150 k€ for the Initiative and 100 k€ through FAO for tools.",
+            "The Scientific and Technical Committee met.",  # no acronym of it anywhere
+        ]
+    )
+    assert found == {"BSAG": "Baltic Sea Action Group", "FAO": "Food and Agriculture Organization"}
 
 
 def test_table_rows_and_slide_figures_are_candidates() -> None:
@@ -127,6 +146,9 @@ def test_table_rows_and_slide_figures_are_candidates() -> None:
         "3 types of actions on the ground:",
         "Conservation of natural habitats.",
     ]
+    # a list item ends with a semicolon; a bare heading is dropped
+    items = "f) Development of press relations\n\nCreating key messages;\n\nUpdate of the francophone media database;"
+    assert split_sentences(items) == ["Update of the francophone media database;"]
 
 
 def test_quotes_come_from_several_sources_where_several_come_close() -> None:
@@ -343,6 +365,17 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert chat.holds("cada jornal rindió 2,41 US$ con sesbania", "es", "money", set(), set(), {})
     assert not chat.holds("The budget was €970,000.", "en", "money", set(), {"970", "000"}, {})  # given, no answer
     assert chat.holds("USD 2 million and 3 projects", "en", "count", set(), set(), {})  # 3 projects
+    # a measure is no count: "how many half-moons a day?" is not answered by their depth or size; "how many
+    # tonnes?" and "combien de carbone ?" ask for a measure
+    for measure in ("Digging depth inside the half-moon: 15–20 cm.", "Diamètres de 2 à 8 m, rapport 1:1 à 3:1",
+                    "1–3 m² de captación por m² de cubeta"):  # fmt: skip
+        assert not chat.holds(measure, "en", "count", set(), set(), {}), measure
+        assert chat.holds(measure, "en", "number", set(), set(), {}), measure
+    assert wanted("How many half-moons can one person dig in a day?") == ["count"]
+    assert wanted("Combien de demi-lunes par jour ?") == wanted("¿Cuántas medias lunas al día?") == ["count"]
+    for measured in ("How many tonnes of carbon per hectare?", "Combien de carbone par hectare ?",
+                     "Combien de temps laisser les arbres ?", "¿Cuántas toneladas por hectárea?"):  # fmt: skip
+        assert wanted(measured) == ["number"], measured
     assert not chat.holds("USD 2.5 million", "en", "count", set(), set(), {})
     # a day of a month is a date, not an amount
     for dated in ("Event: October 27th-October 29th 2020", "réunion du 27 au 29 octobre", "el 3 de junio de 2021",
@@ -387,6 +420,11 @@ def test_a_number_the_question_gives_must_be_in_the_passage(shared_kb: Knowledge
     network = [c for c in candidates if "Global Soil Laboratory Network" in c.text]
     assert network and not any("2021" in c.chunk_text for c in network)
     assert not any(c.lacks for c in network), [c.text for c in network]
+    # "the 4 per 1000 Day" is the Initiative's name and a day, not a measured "1000 days" nor a number 4
+    question = "What discussion theme did the Bureau choose for the 2021 edition of the 4 per 1000 Day?"
+    candidates = chat.scored(question, "en", shared_kb.search(question, k=8, lang="en").hits)
+    theme = [c for c in candidates if "Mobilization of stakeholders" in c.text]
+    assert theme and not any(c.lacks for c in theme), [c.text for c in theme]
 
 
 def test_a_measured_condition_the_question_gives_need_not_be_in_the_passage(chat: Chat) -> None:
@@ -506,3 +544,33 @@ def test_the_sheet_search_finds_first_is_on_topic_though_the_question_names_anot
     assert {c.off_topic for c in candidates if c.family == "practice:mulching"} == {False}
     others = [c for c in candidates if c.family.split(":")[1] not in {*named, "mulching"}]
     assert others and all(c.off_topic for c in others)
+
+
+def test_the_sheets_verdict_for_the_askers_place_answers(chat: Chat) -> None:
+    """A practice asked about where the sheet advises against it for the asker's soil or climate: that entry is the
+    answer ("sand" is a sandy soil); entries about other places are off the topic; elsewhere nothing is forced."""
+    for question, lang in (("Our fields are all sand. Would digging half-moons pay off for us?", "en"),
+                           ("Notre terre est du sable. Des demi-lunes, ça marcherait chez nous ?", "fr"),
+                           ("Aquí todo es arena. ¿Nos sirven las medias lunas?", "es")):  # fmt: skip
+        answer = chat.ask(question, lang=lang)
+        assert answer.citations[0].practice_id == "half-moons", answer.answer
+        assert answer.answer.startswith(("Not recommended on sandy soils:", "Déconseillé sur sols sableux:",
+                                         "No recomendado en suelos arenosos:")), answer.answer  # fmt: skip
+    question = "Our soil is a heavy clay. Would digging half-moons pay off for us?"
+    candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
+    assert not any(c.verdict for c in candidates)
+    question = "Our fields are all sand. Would digging half-moons pay off for us?"
+    candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
+    other = [c for c in candidates if c.field == "unsuited" and c.zone != "sandy"]
+    assert other and all(c.off_topic and not c.verdict for c in other)
+
+
+def test_a_cost_rating_does_not_give_a_price_per_unit(chat: Chat) -> None:
+    """ "Is biochar expensive?" is answered by its cost rating; "what does it cost per tonne?" asks for a price."""
+    for question, rating_answers in (("How much does biochar cost?", True),
+                                     ("What does biochar cost per tonne?", False),
+                                     ("¿Cuánto cuesta la tonelada de biocarbón?", False)):  # fmt: skip
+        lang = "es" if question.startswith("¿") else "en"
+        candidates = chat.scored(question, lang, chat.kb.search(question, k=8, lang=lang).hits)
+        rating = [c for c in candidates if c.field == "cost_level" and c.family == "practice:biochar"]
+        assert rating and rating[0].lacks is not rating_answers, question
