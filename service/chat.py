@@ -169,6 +169,20 @@ WANTS_NAME = re.compile(
     r"acuerdo|convenio|convenci[oó]n|tratado|ministerio|instituto|universidad|fondo)\b",
     re.IGNORECASE,
 )
+# A question asking for a person ("the full name of the person", "what is his name?", "la personne de contact"):
+# a sentence naming no one does not answer it, however many other names it holds ("held in person", "one person
+# a day" ask for no one). A person is named with a title ("Dr Cornelia Rumpel", "Mme Breton") or with a surname
+# in capitals ("Elisa VAINIO"), as reports write them.
+WANTS_PERSON = re.compile(
+    r"\b(?:full\s+name|(?:his|her)\s+name|contact\s+person|(?:which|the)\s+person\s+(?:who|from|at|in)|"
+    r"nom\s+complet|son\s+nom|personne\s+de\s+contact|(?:quelle|la)\s+personne\s+(?:qui|de|du|à)|"
+    r"nombre\s+completo|su\s+nombre|persona\s+de\s+contacto|(?:qu[eé]|la)\s+persona\s+(?:que|de|del|en))\b",
+    re.IGNORECASE,
+)
+PERSON = re.compile(
+    r"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|Mme|Mlle|Sr|Sra|Dra)\.?|M\.)\s+[A-ZÀ-Ý][\w’'-]+|"
+    r"\b(?P<first>[A-ZÀ-Ý][a-zà-ÿ][\w’'-]*)\s+[A-ZÀ-Ý]{2}[A-ZÀ-Ý’'-]*\b"
+)
 # A question asking which practices suit a place ("what can we do on sandy soil…?").
 # A question asking what to do, or what works, rather than about one practice's figures.
 WANTS_PRACTICES = re.compile(
@@ -672,6 +686,10 @@ class Chat:
             plain = CITED_YEAR.sub("", text)
             return bool(set(YEAR.findall(plain)) - given) or PART_OF_YEAR.search(plain) is not None
         common = self.kb.lexicon().is_common
+        if want == "person":  # "Plan STRATEGIC PLAN" on a slide is no "Paul LUU"
+            people = [m.group() for m in PERSON.finditer(text)
+                      if not (m["first"] and lang in QUERY_LANGS and common(m["first"], lang))]  # fmt: skip
+            return any(set(self.kb.terms_of(person, lang)) - asked for person in people)
         for name in NAME.findall(text):
             if name not in acronyms and lang in QUERY_LANGS and common(name, lang):
                 continue  # "Chair", "Roadmap", "Committee": capitalised, but no name
@@ -868,10 +886,12 @@ def asking(question: str) -> str:
 
 def wanted(question: str) -> list[str]:
     """What the question asks its answer to hold: "number" (a "count" when it counts things, "money" when it asks
-    for a sum), "year", "name"; read in its sentences that ask."""
+    for a sum), "year", "name" ("person" when it asks for one); read in its sentences that ask."""
     question = asking(question)
-    wants = [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME))
-             if pattern.search(question)]  # fmt: skip
+    wants = [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME),
+                                        ("person", WANTS_PERSON)) if pattern.search(question)]  # fmt: skip
+    if "person" in wants:
+        wants = [want for want in wants if want != "name"]
     if "number" in wants and COUNT.search(question):
         return ["count" if want == "number" else want for want in wants]
     if "number" in wants and ASKS_MONEY.search(question) and not SHARE.search(question):

@@ -397,6 +397,17 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert not chat.holds("Proposals of the Committee, presented by the Chair for the Roadmap", "en", "name", set(),
                           set(), {})  # fmt: skip
     assert chat.holds("Dr Cornelia Rumpel, Chair of the STC, presented them.", "en", "name", set(), set(), {})
+    # a question asking for a person is answered by a person's name, not by the other names of a sentence
+    for person in ("What is the full name of the person who spoke?", "A farmer asked. What is his name?",
+                   "Qui était la personne de contact ?", "¿Cuál es el nombre completo del representante?"):  # fmt: skip
+        assert wanted(person) == ["person"], person
+    assert wanted("Was the forum held in person?") == [] and wanted("Who chaired it?") == ["name"]
+    for named in ("Dr Cornelia Rumpel presented them.", "Ms. Elisa VAINIO, Project manager", "M. Paul Luu a ouvert"):
+        assert chat.holds(named, "en", "person", set(), set(), {}), named
+    for nameless in ("A gentleman “John” (the name was not audible) from the Norwegian Ministry spoke.",
+                     "Join the Climate-Soil Community of Practice and the Task Forces with GIZ.",
+                     "The 4PER1000 Initiative’s Strategic Plan STRATEGIC PLAN VISION 2050"):  # fmt: skip
+        assert not chat.holds(nameless, "en", "person", set(), set(), {}), nameless
 
 
 def test_a_spanish_question_is_answered_from_an_english_report(shared_kb: KnowledgeBase) -> None:
