@@ -559,10 +559,11 @@ def test_the_sheet_search_finds_first_is_on_topic_though_the_question_names_anot
 
 def test_the_sheets_verdict_for_the_askers_place_answers(chat: Chat) -> None:
     """A practice asked about where the sheet advises against it for the asker's soil or climate: that entry is the
-    answer ("sand" is a sandy soil); entries about other places are off the topic; elsewhere nothing is forced."""
-    for question, lang in (("Our fields are all sand. Would digging half-moons pay off for us?", "en"),
-                           ("Notre terre est du sable. Des demi-lunes, ça marcherait chez nous ?", "fr"),
-                           ("Aquí todo es arena. ¿Nos sirven las medias lunas?", "es")):  # fmt: skip
+    answer ("loose sand" is a sandy soil); entries about other places are off the topic; elsewhere nothing is
+    forced."""
+    for question, lang in (("Our fields are loose sand. Would digging half-moons pay off for us?", "en"),
+                           ("Notre terre, c'est du sable léger. Des demi-lunes, ça marcherait chez nous ?", "fr"),
+                           ("Aquí la tierra es arena suelta. ¿Nos sirven las medias lunas?", "es")):  # fmt: skip
         answer = chat.ask(question, lang=lang)
         assert answer.citations[0].practice_id == "half-moons", answer.answer
         assert answer.answer.startswith(("Not recommended on sandy soils:", "Déconseillé sur sols sableux:",
@@ -570,7 +571,7 @@ def test_the_sheets_verdict_for_the_askers_place_answers(chat: Chat) -> None:
     question = "Our soil is a heavy clay. Would digging half-moons pay off for us?"
     candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
     assert not any(c.verdict for c in candidates)
-    question = "Our fields are all sand. Would digging half-moons pay off for us?"
+    question = "Our fields are loose sand. Would digging half-moons pay off for us?"
     candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
     other = [c for c in candidates if c.field == "unsuited" and c.zone != "sandy"]
     assert other and all(c.off_topic and not c.verdict for c in other)
