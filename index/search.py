@@ -260,12 +260,25 @@ class Searcher:
                 if row is not None and cid >= 0:
                     dense[row] = score
             rows.update(dense)
+        if mode == "hybrid":
+            rows.update(self.other_versions(rows))
         order = np.array(sorted(rows), dtype=np.int64)
         final = self._fuse(order, lex, dense, qvec, mode)
         if mode == "hybrid" and len(order) > FEEDBACK_DOCS:
             final = self._feedback(order, final)
         found = (lex[order] > 0, np.fromiter((r in dense for r in order.tolist()), dtype=bool, count=len(order)))
         return self._assemble(plan.query, mode, order, final, found, plan.k, plan.group_by, plan.place)
+
+    def other_versions(self, rows: set[int]) -> list[int]:
+        """Every chunk of the versions of candidate families that no candidate chunk came from, so that
+        `family_scores` judges each version of a practice by its own best chunk. A version that just missed
+        both pools would otherwise count as the lowest candidate, and a practice's rank would depend on which
+        of its versions the query's language happened to reach."""
+        cat = self.catalog
+        present = {cat.chunk_doc[r] for r in rows}
+        families = {cat.family[d] for d in present}
+        missing = (m for fam in families for m in self.passing_members(fam) if m not in present)
+        return [r for m in missing for r in cat.doc_rows.get(m, ())]
 
     def _fuse(
         self, rows: np.ndarray, lex: np.ndarray, dense: dict[int, float], qvec: np.ndarray | None, mode: str

@@ -92,6 +92,19 @@ def test_feedback_compares_families_by_all_their_language_versions(corpus_kb):
     assert sims[4] > sims[3]  # residue retention is nearer to tillage practices than mangroves are
 
 
+def test_hybrid_search_scores_every_version_of_a_candidate_practice(corpus_kb):
+    # a version that missed both pools is scored by its own chunks, not counted as the lowest candidate
+    searcher = Searcher(corpus_kb.indexes())
+    cat = searcher.catalog
+    rows = {cat.doc_rows["practice:no-till:en"][0], cat.doc_rows["practice:biochar:fr"][1]}
+    extra = searcher.other_versions(rows)
+    missing = ["practice:no-till:fr", "practice:no-till:es", "practice:biochar:en", "practice:biochar:es"]
+    assert sorted(extra) == sorted(r for m in missing for r in cat.doc_rows[m])
+    searcher.passing = {"practice:no-till:en", "practice:no-till:fr", "practice:biochar:fr"}  # filtered out: left out
+    assert sorted(searcher.other_versions(rows)) == sorted(cat.doc_rows["practice:no-till:fr"])
+    assert searcher.other_versions({r for m in missing for r in cat.doc_rows[m]} | rows) == []
+
+
 def test_a_practice_is_ranked_by_all_its_language_versions(corpus_kb):
     searcher = Searcher(corpus_kb.indexes())
     cat = searcher.catalog
