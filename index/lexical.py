@@ -6,6 +6,7 @@ is rebuilt from them in memory when the store has changed, which takes well unde
 
 from __future__ import annotations
 
+import logging
 import re
 from difflib import SequenceMatcher
 
@@ -13,6 +14,10 @@ import bm25s
 import numpy as np
 
 from index.analysis import term
+
+# bm25s sets its own logger to DEBUG; once a root handler exists (the MCP server installs one in `humus serve`),
+# every index build would print "Building index from tokens" in the terminal.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # A word read as the cognate of an index term of another language: the stems begin with the same three letters, have
 # at least COGNATE_LETTERS letters each, and are spelled alike (difflib's ratio at least COGNATE_RATIO).

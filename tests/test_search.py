@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -440,3 +441,13 @@ def test_a_phrase_of_stop_words_has_no_index_terms() -> None:
     assert group_bags(TermGroup("Por qué", [("es", "Por qué"), ("en", "wherefore")]), QUERY_LANGS) == set()
     bags = group_bags(TermGroup("Helsinki", [("en", "Helsinki")]), QUERY_LANGS)
     assert {("en:helsinki",), ("es:helsinki",)} <= bags  # a name is read in every language
+
+
+def test_building_the_word_index_logs_nothing(caplog):
+    # bm25s logs each build at DEBUG on a logger it sets to DEBUG; under `humus serve` (MCP installs a root handler)
+    # that printed "Building index from tokens" in the user's terminal
+    from index.lexical import LexicalIndex
+
+    caplog.set_level(logging.DEBUG)
+    LexicalIndex(np.arange(2), [["en:soil"], ["en:carbon"]])
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("bm25s")]
