@@ -96,17 +96,40 @@ FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|et|et pour|et en|y|y en
 # A question that wants an amount: its answer holds a number.
 QUANTITY = re.compile(
     r"\b(?:how\s+(?:much|many|fast|big|large|long)|"
+    r"how\s+(?:far|deep|high|tall|wide|steep)|"
     r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:\w+\s+){0,2}(?:rate|amount|share|percentage|budget|sum|number|cost|"
-    r"price|dose)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
+    r"price|dose|proportion|distance|spacing|depth|height|slope|density)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
     r"combien|quel(?:le)?s?\s+(?:(?:est|était|sont|étaient)\s+(?:le|la|les)\s+(?:\w+\s+){0,2})?"
-    r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose)|"
+    r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose|proportion|pourcentage|distance|[ée]cart|"
+    r"[ée]cartement|espacement|profondeur|hauteur|pente|densit[ée])|"
     r"cu[aá]nt[oa]s?|(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+(?:\w+\s+){0,2}"
-    r"(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero|costo|coste|precio|dosis))\b",
+    r"(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero|costo|coste|precio|dosis|proporci[oó]n|distancia|"
+    r"espaciamiento|profundidad|altura|pendiente|densidad))\b",
     re.IGNORECASE,
 )
 UNITS = (r"(?:mm|cm|m[²³23]?|km|ha|hectares?|hect[aá]reas?|acres?|t|kg|g|tonnes?|tons?|toneladas?|%|°\s*C|degrees?|"
          r"degr[ée]s|grados|years?|ans|ann[ée]es|a[ñn]os|months?|mois|meses|days?|jours?|d[ií]as|weeks?|semaines?|semanas|"
          r"metres?|meters?|m[eè]tres?|metros?|litres?|liters?|litros?)(?![^\W\d_])")  # fmt: skip
+# The units a question may ask its amount in ("how many years…?"), by what they measure; a candidate answers only
+# with an amount in a unit of the same kind ("200–400 trees/acre" is no number of years).
+DIMENSIONS = {
+    "time": r"years?|yrs?|ans|ann[ée]es|a[ñn]os|months?|mois|meses|weeks?|semaines?|semanas|days?|jours?|d[ií]as|"
+    r"hours?|heures?|horas?|time|temps|tiempo",
+    "mass": r"kilos?|kilogram(?:me)?s?|kilogramos?|kg|tonnes?|tons?|toneladas?|t|lbs?|pounds?|livres?|libras?|grams?|"
+    r"grammes?|gramos?|g",
+    "length": r"metres?|meters?|m[eè]tres?|metros?|centim[eè]tres?|centimeters?|cent[ií]metros?|cm|mm|km|m|feet|"
+    r"foot|ft|pieds?|pies|inch(?:es)?|pouces?|pulgadas?",
+    "area": r"hectares?|hect[aá]reas?|ha|acres?|m²|km²",
+}
+ASKED_UNIT = re.compile(
+    r"\b(?:how\s+(?:many|much)|combien\s+d(?:e\s+|['’])|cu[aá]nt[oa]s?)\s*(?:more\s+|de\s+plus\s+|m[aá]s\s+)?"
+    r"(?P<unit>[^\W\d_]+)",
+    re.IGNORECASE,
+)
+MEASURES = {
+    kind: re.compile(rf"(\d+(?:[.,]\d+)?)(?:{_TO}\d+(?:[.,]\d+)?)?[\s-]*(?:{units})(?![^\W\d_])", re.IGNORECASE)
+    for kind, units in DIMENSIONS.items()
+}
 # A question that counts things ("how many people", "combien de pays", "¿cuántas organizaciones?"): a sum of
 # money does not answer it, nor a measure ("15–20 cm" is no number of half-moons). "How many tonnes…" measures,
 # and so does "combien de carbone" (things counted are plural).
@@ -675,6 +698,8 @@ class Chat:
         in any form (`asked`: the index terms of the question and of its translations) and that is no common word
         of the word list: "Chair" does not answer "who chaired…?", nor "STC" "the Scientific and Technical
         Committee", nor "Roadmap" "who presented the roadmap?"."""
+        if want in MEASURES:  # an amount in a unit of the kind asked for, not one the question gives
+            return any(m.group(1) not in given for m in MEASURES[want].finditer(CITED_YEAR.sub("", text)))
         if want in ("number", "count"):
             plain = DAY_OF_MONTH.sub(" ", YEAR.sub("", CITED_YEAR.sub("", text)))
             plain = PART_NUMBER.sub(" ", INITIATIVE.sub(" ", plain))
@@ -892,6 +917,10 @@ def wanted(question: str) -> list[str]:
                                         ("person", WANTS_PERSON)) if pattern.search(question)]  # fmt: skip
     if "person" in wants:
         wants = [want for want in wants if want != "name"]
+    unit = ASKED_UNIT.search(question)
+    kind = next((k for k, units in DIMENSIONS.items() if unit and re.fullmatch(units, unit["unit"], re.I)), None)
+    if kind and ({"number", "count"} & set(wants)):  # "how many years", "combien de kilos", "¿cuántas semanas?"
+        return [kind if want in ("number", "count") else want for want in wants]
     if "number" in wants and COUNT.search(question):
         return ["count" if want == "number" else want for want in wants]
     if "number" in wants and ASKS_MONEY.search(question) and not SHARE.search(question):

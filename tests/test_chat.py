@@ -373,9 +373,28 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
         assert chat.holds(measure, "en", "number", set(), set(), {}), measure
     assert wanted("How many half-moons can one person dig in a day?") == ["count"]
     assert wanted("Combien de demi-lunes par jour ?") == wanted("¿Cuántas medias lunas al día?") == ["count"]
-    for measured in ("How many tonnes of carbon per hectare?", "Combien de carbone par hectare ?",
-                     "Combien de temps laisser les arbres ?", "¿Cuántas toneladas por hectárea?"):  # fmt: skip
-        assert wanted(measured) == ["number"], measured
+    assert wanted("Combien de carbone par hectare ?") == ["number"]
+    # a question that names its unit wants an amount in a unit of that kind: "200–400 trees/acre" is no number of
+    # years, "9–12 weeks" no number of kilos
+    for question, kind in (("How many tonnes of carbon per hectare?", "mass"),
+                           ("¿Cuántas toneladas por hectárea?", "mass"), ("How many kilos of seed to sow?", "mass"),
+                           ("Combien de temps laisser les arbres ?", "time"), ("Combien d'années attendre ?", "time"),
+                           ("How many years before the cattle go back in?", "time"),
+                           ("¿Cuántos años esperar?", "time"), ("How many more hectares?", "area")):  # fmt: skip
+        assert wanted(question) == [kind], question
+    density, weeks = "Usual planting density of pines: 200–400 trees/acre (at planting).", "9–12 weeks, 120 lb N"
+    assert not chat.holds(density, "en", "time", set(), set(), {})
+    assert chat.holds(weeks, "en", "mass", set(), set(), {})
+    assert not chat.holds("Grow it for 9–12 weeks (USDA, 2019).", "en", "mass", set(), set(), {})
+    for lasting in ("Keep animals out for 3–5 years.", "In a 10-year trial, …", "durante 2 a 3 años"):
+        assert chat.holds(lasting, "en", "time", set(), set(), {}), lasting
+    assert not chat.holds("After 5 years, yields rose.", "en", "time", set(), {"5"}, {})  # the question gave it
+    # a distance, a slope, a spacing or a share is asked for as an amount too
+    for question in ("How far apart should we plant them?", "Quel espacement faut-il laisser ?",
+                     "¿A qué distancia los plantamos?", "Jusqu'à quelle pente peut-on construire ?",
+                     "¿Hasta qué pendiente se pueden construir?", "Up to what slope can they be built?",
+                     "Quelle proportion des plants survit ?"):  # fmt: skip
+        assert wanted(question) == ["number"], question
     assert not chat.holds("USD 2.5 million", "en", "count", set(), set(), {})
     # a day of a month is a date, not an amount
     for dated in ("Event: October 27th-October 29th 2020", "réunion du 27 au 29 octobre", "el 3 de junio de 2021",
