@@ -206,6 +206,17 @@ PERSON = re.compile(
     r"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|Mme|Mlle|Sr|Sra|Dra)\.?|M\.)\s+[A-ZÀ-Ý][\w’'-]+|"
     r"\b(?P<first>[A-ZÀ-Ý][a-zà-ÿ][\w’'-]*)\s+[A-ZÀ-Ý]{2}[A-ZÀ-Ý’'-]*\b"
 )
+# A question asking where ("where", "which city", "où", "¿en qué ciudad?"): a person or a quoted title is no place.
+WANTS_PLACE = re.compile(
+    r"\b(?:where|which\s+(?:\w+\s+)?(?:city|town|country|venue)|d[oó]nde|quel(?:le)?\s+(?:ville|pays|lieu)|"
+    r"qu[eé]\s+(?:ciudad|pa[ií]s|lugar))\b|(?:^|\W)où\b",
+    re.IGNORECASE,
+)
+QUOTED = re.compile(r"[“\"«][^”\"»]*[”\"»]")
+PERSON_SPAN = re.compile(  # "Dr Cornelia RUMPEL", "Mrs. Béatrice BRETON-ASKAR", "Paul LUU"
+    r"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|Mme|Mlle|Sr|Sra|Dra)\.?|M\.)(?:\s+[A-ZÀ-Ý][\w’'-]+)+|"
+    r"\b[A-ZÀ-Ý][a-zà-ÿ][\w’'-]*\s+[A-ZÀ-Ý]{2}[A-ZÀ-Ý’'-]*\b"
+)
 # A question asking which practices suit a place ("what can we do on sandy soil…?").
 # A question asking what to do, or what works, rather than about one practice's figures.
 WANTS_PRACTICES = re.compile(
@@ -715,6 +726,8 @@ class Chat:
             people = [m.group() for m in PERSON.finditer(text)
                       if not (m["first"] and lang in QUERY_LANGS and common(m["first"], lang))]  # fmt: skip
             return any(set(self.kb.terms_of(person, lang)) - asked for person in people)
+        if want == "place":  # "where…?" is not answered by "Dr Cornelia RUMPEL" nor by a quoted event title
+            text = QUOTED.sub(" ", PERSON_SPAN.sub(" ", text))
         for name in NAME.findall(text):
             if name not in acronyms and lang in QUERY_LANGS and common(name, lang):
                 continue  # "Chair", "Roadmap", "Committee": capitalised, but no name
@@ -917,6 +930,8 @@ def wanted(question: str) -> list[str]:
                                         ("person", WANTS_PERSON)) if pattern.search(question)]  # fmt: skip
     if "person" in wants:
         wants = [want for want in wants if want != "name"]
+    if "name" in wants and WANTS_PLACE.search(question):
+        wants = ["place" if want == "name" else want for want in wants]
     unit = ASKED_UNIT.search(question)
     kind = next((k for k, units in DIMENSIONS.items() if unit and re.fullmatch(units, unit["unit"], re.I)), None)
     if kind and ({"number", "count"} & set(wants)):  # "how many years", "combien de kilos", "¿cuántas semanas?"

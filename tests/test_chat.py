@@ -305,7 +305,7 @@ def test_benefits_and_cost_ratings_are_answered_from_the_sheet(chat: Chat) -> No
 
 def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("Who chaired the committee?") == ["name"]
-    assert wanted("¿En qué ciudad se reunió el Consorcio?") == ["name"]
+    assert wanted("¿En qué ciudad se reunió el Consorcio?") == wanted("Où se réunit le comité ?") == ["place"]
     assert wanted("Depuis quand le Forum est-il ouvert ?") == ["year"]
     assert wanted("How many partners had signed up?") == ["count"]
     assert wanted("Why does biochar help?") == []
@@ -416,6 +416,13 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert not chat.holds("Proposals of the Committee, presented by the Chair for the Roadmap", "en", "name", set(),
                           set(), {})  # fmt: skip
     assert chat.holds("Dr Cornelia Rumpel, Chair of the STC, presented them.", "en", "name", set(), set(), {})
+    # "where…?" is answered by a place: not by a person, nor by a word of a quoted title
+    assert wanted("Where are the STC's meetings planned to take place?") == ["place"]
+    for no_place in ("Dr Cornelia RUMPEL, the Chair, presented them.", "Mrs. Béatrice BRETON-ASKAR spoke.",
+                     "Welcome to the event “Creating an Enabling Framework for Carbon Markets”"):  # fmt: skip
+        assert chat.holds(no_place, "en", "name", set(), set(), {}), no_place  # a name, but no place
+        assert not chat.holds(no_place.replace("Welcome", "welcome"), "en", "place", set(), set(), {}), no_place
+    assert chat.holds("The meeting took place in Glasgow.", "en", "place", set(), set(), {})
     # a question asking for a person is answered by a person's name, not by the other names of a sentence
     for person in ("What is the full name of the person who spoke?", "A farmer asked. What is his name?",
                    "Qui était la personne de contact ?", "¿Cuál es el nombre completo del representante?"):  # fmt: skip
