@@ -171,8 +171,10 @@ WANTS_YEAR = re.compile(
     r"mes\s+y\s+(?:el\s+)?a[ñn]o|"
     r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
     # "when did…?" asks for a date; "when should I not…?", "quand faut-il…?", "¿cuándo no conviene?" for conditions
-    r"^\W*when\b(?!\s+(?:should|shall|can|could|must|might|is\s+it|not|do|does)\b)|"
-    r"^\W*quand\b(?!\s+(?:faut|doit|dois|devons|peut|peux|puis|pouvons|vaut|ne|est-ce))|"
+    # "When I move the herd, how much…?": a clause with its subject, not a question (that would be "when do I")
+    r"^\W*when\b(?!\s+(?:should|shall|can|could|must|might|is\s+it|not|do|does|i|we|you|they|our|my)\b)|"
+    r"^\W*quand\b(?!\s+(?:faut|doit|dois|devons|peut|peux|puis|pouvons|vaut|ne|est-ce|je|j['’]|nous|on|tu|vous|ils|"
+    r"elles|mes|nos|notre|mon|ma)\b)|"
     r"cuándo(?!\s+(?:no|conviene|debo|debe|debemos|puedo|puede|podemos|hay|es\s+mejor|vale|se\s+debe|se\s+puede)\b)",
     re.IGNORECASE,
 )

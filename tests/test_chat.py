@@ -315,6 +315,9 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("Which international climate agreement does the CoP cite?") == ["name"]
     assert wanted("Quel montant le ministère apporte-t-il ?") == ["money"]  # not "quel … ministère"
     assert wanted("When did the Consortium first meet?") == ["year"]
+    # a "when" clause with its subject sets the scene; the question is what follows
+    assert wanted("When I move the herd, how much of this year's growth can they eat?") == ["number"]
+    assert wanted("Quand je fais tourner le troupeau, quelle part de la pousse peuvent-ils manger ?") == ["number"]
     for dated in ("In which month and year was the Plan adopted?", "À quelle date le Bureau a-t-il été créé ?",
                   "¿En qué fecha se creó el Buró?", "Necesito el mes y el año.",
                   "On what dates was the event held?", "À quelles dates s'est tenu l'événement ?",
