@@ -33,7 +33,7 @@ GRID = {  # docs/search.md gives the grids run while tuning; this one covers the
     "TRANSLATION": ("full", "glossary", "none"),
     "DENSE_WEIGHT": (1.0, 2.0, 3.0, 4.0),
     "FEEDBACK_WEIGHT": (0.0, 1.0, 2.0),
-    "FEEDBACK_DOCS": (3,),
+    "FEEDBACK_DOCS": (1, 3),
 }
 
 

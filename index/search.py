@@ -30,10 +30,11 @@ PLACE_DEPTH = 5  # with conditions, the k*PLACE_DEPTH most relevant results are 
 # `python -m eval.tune`; see docs/search.md).
 DENSE_WEIGHT = 3.0
 TITLE_WEIGHT = 0.5  # added for a document whose title names every term group of the query (in proportion)
-# Pseudo-relevance feedback (hybrid mode): the z-scored similarity of each candidate's document to the best
-# FEEDBACK_DOCS first-pass documents is added with this weight, so that below its first results the ranking follows
-# what those results are about rather than chance word matches (which differ from one query language to another).
-FEEDBACK_DOCS = 3
+# Pseudo-relevance feedback (hybrid mode): the z-scored similarity of each candidate's family to the best
+# FEEDBACK_DOCS first-pass families is added with this weight, so that below its first result the ranking follows
+# what that result is about rather than chance word matches (which differ from one query language to another).
+# One family, not three, since every version of a candidate practice is scored (docs/search.md, 5 December 2026).
+FEEDBACK_DOCS = 1
 FEEDBACK_WEIGHT = 2.0
 SNIPPET_CHARS = 260
 
