@@ -576,7 +576,7 @@ class Chat:
         similarity = np.zeros(len(ids))
         try:
             vectors = self.kb.vector_index().vectors(np.array(ids, dtype=np.int64))
-            similarity = vectors @ self.kb.embed_query(question)
+            similarity = (vectors @ self._readings(question)).max(axis=1)
         except RuntimeError:  # an approximate index without a direct map: words and ranks alone
             pass
         prior = np.array([1.0 / (1.0 + r[0]) for r in rows])
@@ -653,7 +653,8 @@ class Chat:
         acronyms = {**spelled_acronyms([question, *(c.text for c in candidates)]),
                     **defined_acronyms(c.text for c in candidates)}  # fmt: skip
         wants = wanted(question)
-        per_unit = PER_UNIT.search(question) is not None
+        # "how much does it cost?" asks for costs, not "how much water do we save? (water is dear here)"
+        asks_cost = "cost" in asked_about(asking(question)) and PER_UNIT.search(question) is None
         given = given_numbers(question, lang)  # not an answer ("how many partners had the 20 members?")
         # "in 2017", "its 9th meeting": its passage must hold them too; "600 mm of rain" describes the asker's farm
         qualifying = given_numbers(MEASURED.sub(" ", INITIATIVE.sub(" ", question)), lang)
@@ -666,7 +667,7 @@ class Chat:
             terms = set(self.kb.terms_of(_with_acronyms(c.text, acronyms), c.lang))
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
             # a sheet's cost rating answers "how much does it cost?" where it gives no cost figure
-            needs = [w for w in wants if not (w in ("number", "money") and c.field == "cost_level" and not per_unit)]
+            needs = [w for w in wants if not (w in ("number", "money") and c.field == "cost_level" and asks_cost)]
             if c.doc_id not in openings:  # the numbers a question gives may qualify the document ("the 2021 roadmap")
                 first = next(iter(self.kb.store.doc_chunks(c.doc_id)), None)
                 openings[c.doc_id] = f"{c.title} {first['text'] if first else ''}"
@@ -689,9 +690,17 @@ class Chat:
         viable = facts + [c for c in candidates if c.chunk is not None][: max(POOL - len(facts), POOL // 2)]
         if viable:
             vectors = self._embed([c.text for c in viable])
-            for c, similarity in zip(viable, (vectors @ self.kb.embed_query(question)).tolist(), strict=True):
+            for c, similarity in zip(viable, (vectors @ self._readings(question)).max(axis=1).tolist(), strict=True):
                 c.similarity = similarity
         return viable
+
+    def _readings(self, question: str) -> np.ndarray:
+        """The question's vector, and that of its sentences that ask when it has others ("We flood the paddy again
+        two weeks after harvest. Can I plough the straw in?"), as columns: a long preamble dilutes the vector of
+        what is asked, and the best of the two readings counts."""
+        asked = asking(question)
+        texts = [question] if asked == question else [question, asked]
+        return np.stack(self.kb.embed_queries(texts), axis=1)
 
     def asked_terms(self, question: str, lang: str, groups: list[_Group], acronyms: dict[str, str]) -> set[str]:
         """The index terms a question gives: its own, their translations, and the long form of an acronym it uses

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from eval.answers import has_fact
@@ -607,11 +608,40 @@ def test_the_sheets_verdict_for_the_askers_place_answers(chat: Chat) -> None:
 
 
 def test_a_cost_rating_does_not_give_a_price_per_unit(chat: Chat) -> None:
-    """ "Is biochar expensive?" is answered by its cost rating; "what does it cost per tonne?" asks for a price."""
-    for question, rating_answers in (("How much does biochar cost?", True),
-                                     ("What does biochar cost per tonne?", False),
-                                     ("¿Cuánto cuesta la tonelada de biocarbón?", False)):  # fmt: skip
-        lang = "es" if question.startswith("¿") else "en"
+    """ "Is biochar expensive?" is answered by its cost rating; "what does it cost per tonne?" asks for a price, and
+    "water is dear here: how much do we save?" for an amount of water."""
+    for question, practice, rating_answers in (
+        ("How much does biochar cost?", "biochar", True),
+        ("What does biochar cost per tonne?", "biochar", False),
+        ("¿Cuánto cuesta la tonelada de biocarbón?", "biochar", False),
+        (
+            "Tenemos arrozales de riego y el gasóleo es caro. Si dejamos secar el arrozal entre riegos, ¿cuánta agua "
+            "ahorramos?",
+            "alternate-wetting-drying",
+            False,
+        ),
+    ):
+        lang = "es" if "¿" in question else "en"
         candidates = chat.scored(question, lang, chat.kb.search(question, k=8, lang=lang).hits)
-        rating = [c for c in candidates if c.field == "cost_level" and c.family == "practice:biochar"]
+        rating = [c for c in candidates if c.field == "cost_level" and c.family == f"practice:{practice}"]
         assert rating and rating[0].lacks is not rating_answers, question
+
+
+def test_a_question_with_a_preamble_is_also_read_by_what_it_asks(chat: Chat) -> None:
+    """The farm described before the question dilutes the question's vector: the sentences that ask are embedded
+    alone too, and a candidate keeps the better of its two similarities."""
+    asks = "If we let the paddy dry between irrigations, how much water is saved?"
+    question = f"Diesel is dear and our pump runs all season. {asks}"
+    readings = chat._readings(question)
+    asked = chat.kb.embed_query(asks)
+    assert readings.shape[1] == 2 and np.allclose(readings[:, 1], asked)
+    assert chat._readings("How much water does alternate wetting and drying save?").shape[1] == 1
+    candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
+    vectors = chat._embed([c.text for c in candidates])
+    assert all(
+        c.similarity >= float(v @ chat.kb.embed_query(question)) - 1e-6
+        for c, v in zip(candidates, vectors, strict=True)
+    )
+    assert any(
+        c.similarity > float(v @ chat.kb.embed_query(question)) + 1e-3 for c, v in zip(candidates, vectors, strict=True)
+    )
