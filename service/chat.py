@@ -1172,7 +1172,8 @@ def split_sentences(text: str) -> list[str]:
 
     Line breaks inside a paragraph are wraps; a full stop after an abbreviation ("Mr.", "i.e.", "et al.")
     or an initial ("J.") does not end a sentence. A table row (cells separated by tabs) is one candidate, read
-    with its table's first row (the header). Short bits are kept only when they hold a number (a slide's figure).
+    with its table's first row (the header). Short bits are kept only when they hold a number (a slide's figure)
+    or follow a sentence that ends with a colon: they are its list ("focus on: East Africa, India").
     """
     out = []
     for block in _paragraphs(text.replace("**", "")):
@@ -1191,7 +1192,17 @@ def split_sentences(text: str) -> list[str]:
             out.append(block[start : stop.end()].strip())
             start = stop.end()
         out.append(block[start:].strip())
-    return [s for s in out if _informative(s)]
+    kept: list[str] = []
+    listing = False  # the last kept sentence ends with a colon, and the short bits after it are its list
+    for s in out:
+        if listing and s and not _informative(s) and not s.endswith(":"):
+            kept[-1] = f"{kept[-1]} {s}" if kept[-1].endswith(":") else f"{kept[-1]}; {s}"
+        elif _informative(s) or s.endswith(":"):
+            kept.append(s)
+            listing = s.endswith(":")
+        else:
+            listing = False
+    return [s for s in kept if _informative(s) or (len(s) >= 25 and not s.endswith(":"))]  # or one with a list
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -150,6 +150,15 @@ def test_table_rows_and_slide_figures_are_candidates() -> None:
     # a list item ends with a semicolon; a bare heading is dropped
     items = "f) Development of press relations\n\nCreating key messages;\n\nUpdate of the francophone media database;"
     assert split_sentences(items) == ["Update of the francophone media database;"]
+    # the short bits after a sentence ending with a colon are its list, not bare headings
+    listed = "Priority areas with a special focus in developing countries:\n\n• East Africa, India, South-East Asia\n\n"
+    listed += "• The GIZ and the Initiative have set up a community of practice together.\n\n"
+    listed += "Next steps:\n\nIt focuses on:\n\n• capacity development\n\n• exchange of experience"
+    assert split_sentences(listed) == [
+        "Priority areas with a special focus in developing countries: East Africa, India, South-East Asia",
+        "The GIZ and the Initiative have set up a community of practice together.",
+        "It focuses on: capacity development; exchange of experience",
+    ]
 
 
 def test_quotes_come_from_several_sources_where_several_come_close() -> None:
