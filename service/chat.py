@@ -99,6 +99,7 @@ QUANTITY = re.compile(
     r"how\s+(?:far|deep|high|tall|wide|steep)|"
     r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:\w+\s+){0,2}(?:rate|amount|share|percentage|budget|sum|number|cost|"
     r"price|dose|proportion|distance|spacing|depth|height|slope|density)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
+    r"what\s+(?:[\w-]+\s+){1,10}worth|"
     r"combien|quel(?:le)?s?\s+(?:(?:est|était|sont|étaient)\s+(?:le|la|les)\s+(?:\w+\s+){0,2})?"
     r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose|proportion|pourcentage|distance|[ée]cart|"
     r"[ée]cartement|espacement|profondeur|hauteur|pente|densit[ée])|"
@@ -160,7 +161,7 @@ MONEY = re.compile(
 ASKS_MONEY = re.compile(
     r"\b(?:costs?|costing|price|fees?|budget|spen[dt]|spending|paid|pay|money|funding|co[uû]te?s?|co[uû]tait|prix|frais|"
     r"montant|d[ée]pens\w*|argent|financement|cuesta|cuestan|cost[oó]|costos?|costes?|precios?|tarifas?|cuotas?|"
-    r"presupuesto|gast\w*|dinero|importe|monto)\b",
+    r"presupuesto|gast\w*|dinero|importe|monto|worth|valued|valoris\w*|valoriz\w*|valor(?:aron|ó|ad[oa]s?))\b",
     re.IGNORECASE,
 )
 SHARE = re.compile(r"\b(?:share|percent\w*|proportion|part|pourcentage|porcentaje|proporci[oó]n|parte)\b", re.I)
@@ -947,10 +948,10 @@ def wanted(question: str) -> list[str]:
     kind = next((k for k, units in DIMENSIONS.items() if unit and re.fullmatch(units, unit["unit"], re.I)), None)
     if kind and ({"number", "count"} & set(wants)):  # "how many years", "combien de kilos", "¿cuántas semanas?"
         return [kind if want in ("number", "count") else want for want in wants]
-    if "number" in wants and COUNT.search(question):
-        return ["count" if want == "number" else want for want in wants]
     if "number" in wants and ASKS_MONEY.search(question) and not SHARE.search(question):
         return ["money" if want == "number" else want for want in wants]
+    if "number" in wants and COUNT.search(question):
+        return ["count" if want == "number" else want for want in wants]
     return wants
 
 

@@ -363,6 +363,10 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     for fee in ("How much is the registration fee?", "Combien coûtent les frais d'inscription ?",
                 "¿Cuánto cuesta la inscripción?"):  # fmt: skip
         assert wanted(fee) == ["money"], fee
+    for worth in ("What were the in-kind contributions received in 2021 worth?",  # what something is worth
+                  "À combien étaient valorisées les contributions en nature ?",  # "combien étaient": no count
+                  "¿En cuánto se valoraron las contribuciones en especie?"):  # fmt: skip
+        assert wanted(worth) == ["money"], worth
     assert wanted("What share of the budget goes to meetings?") == ["number"]
     assert wanted("What seeding rate should I use?") == ["number"]  # words between "what" and what it asks
     # the sentences that ask decide, not those that set the scene
