@@ -78,6 +78,16 @@ NUMBER_WORDS: dict[str, dict[str, int]] = {
 }
 
 
+CARDINAL_WORDS: dict[str, dict[str, int]] = {
+    lang: {**{w: n for n, w in enumerate(_CARDINALS[lang].split(), start=2)}, **_TENS[lang]} for lang in _CARDINALS
+}
+
+
+def cardinal_word(word: str, lang: str | None) -> int | None:
+    """The value of a cardinal number word ("three", "trois", "tres" → 3) in a query language, else None."""
+    return CARDINAL_WORDS.get(lang or "", {}).get(fold(word))
+
+
 def number_word(word: str, lang: str | None) -> int | None:
     """The value of a number word ("twenty", "vingt", "novena" → 20, 20, 9) in a query language, else None."""
     return NUMBER_WORDS.get(lang or "", {}).get(fold(word))

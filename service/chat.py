@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from index.analysis import analyze, number_word
+from index.analysis import CARDINAL_WORDS, analyze, cardinal_word, number_word
 from index.lexicon import QUERY_LANGS
 from index.search import group_bags, query_language
 from index.zones import Conditions, zones
@@ -58,7 +58,7 @@ YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 NUMBER = re.compile(r"\d")
 DIGITS = re.compile(r"\d+")
 # a number standing alone: not the digits of "CO2", "N2O", "A1", nor an ordinal ("the 1st meeting", "la 7e", "la 7.ª")
-AMOUNT = re.compile(r"(?<![^\W\d_])\d+(?!\d|(?:st|nd|rd|th|er|re|e|ème|eme|[º°ª]|\.[º°ª])(?![^\W\d_]))")
+AMOUNT = re.compile(r"(?<![^\W_])\d+(?!\d|(?:st|nd|rd|th|er|re|e|ème|eme|[º°ª]|\.[º°ª])(?![^\W\d_]))")
 NUMBER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")  # "vingt", "dix-sept"
 # Numbers that name rather than measure: the Initiative's own name, never an amount nor a number a question gives
 # ("how many partners had the 4 per 1000 Initiative?"); and the number of a part of a document ("see document 7-4",
@@ -120,15 +120,18 @@ DIMENSIONS = {
     r"grammes?|gramos?|g",
     "length": r"metres?|meters?|m[eè]tres?|metros?|centim[eè]tres?|centimeters?|cent[ií]metros?|cm|mm|km|m|feet|"
     r"foot|ft|pieds?|pies|inch(?:es)?|pouces?|pulgadas?",
-    "area": r"hectares?|hect[aá]reas?|ha|acres?|m²|km²",
+    "area": r"hectares?|hect[aá]reas?|ha|acres?|m²|km²|m2|km2|square\s+(?:metres?|meters?)|m[eè]tres?\s+carr[ée]s|"
+    r"metros?\s+cuadrados?",
 }
 ASKED_UNIT = re.compile(
     r"\b(?:how\s+(?:many|much)|combien\s+d(?:e\s+|['’])|cu[aá]nt[oa]s?)\s*(?:more\s+|de\s+plus\s+|m[aá]s\s+)?"
-    r"(?P<unit>[^\W\d_]+)",
+    r"(?P<unit>square\s+[^\W\d_]+|[^\W\d_]+(?:\s+(?:carr[ée]s|cuadrados?))?)",
     re.IGNORECASE,
 )
+_CARDINALS = "|".join(sorted({w for words in CARDINAL_WORDS.values() for w in words}, key=len, reverse=True))
+_AMOUNT = rf"\d+(?:[.,]\d+)?|(?:{_CARDINALS})\b"  # in digits or in words ("two to three years")
 MEASURES = {
-    kind: re.compile(rf"(\d+(?:[.,]\d+)?)(?:{_TO}\d+(?:[.,]\d+)?)?[\s-]*(?:{units})(?![^\W\d_])", re.IGNORECASE)
+    kind: re.compile(rf"\b({_AMOUNT})(?:{_TO}(?:{_AMOUNT}))?[\s-]*(?:{units})(?![^\W\d_])", re.IGNORECASE)
     for kind, units in DIMENSIONS.items()
 }
 # A question that counts things ("how many people", "combien de pays", "¿cuántas organizaciones?"): a sum of
@@ -173,7 +176,7 @@ WANTS_YEAR = re.compile(
     r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
     # "when did…?" asks for a date; "when should I not…?", "quand faut-il…?", "¿cuándo no conviene?" for conditions
     # "When I move the herd, how much…?": a clause with its subject, not a question (that would be "when do I")
-    r"^\W*when\b(?!\s+(?:should|shall|can|could|must|might|is\s+it|not|do|does|i|we|you|they|our|my)\b)|"
+    r"^\W*when\s+(?:did|was|were|will|would|has|have|had|are|is(?!\s+it))\b|"
     r"^\W*quand\b(?!\s+(?:faut|doit|dois|devons|peut|peux|puis|pouvons|vaut|ne|est-ce|je|j['’]|nous|on|tu|vous|ils|"
     r"elles|mes|nos|notre|mon|ma)\b)|"
     r"cuándo(?!\s+(?:no|conviene|debo|debe|debemos|puedo|puede|podemos|hay|es\s+mejor|vale|se\s+debe|se\s+puede)\b)",
@@ -722,7 +725,8 @@ class Chat:
         of the word list: "Chair" does not answer "who chaired…?", nor "STC" "the Scientific and Technical
         Committee", nor "Roadmap" "who presented the roadmap?"."""
         if want in MEASURES:  # an amount in a unit of the kind asked for, not one the question gives
-            return any(m.group(1) not in given for m in MEASURES[want].finditer(CITED_YEAR.sub("", text)))
+            amounts = (_amount(m.group(1), lang) for m in MEASURES[want].finditer(CITED_YEAR.sub("", text)))
+            return any(a is not None and a not in given for a in amounts)
         if want in ("number", "count"):
             plain = DAY_OF_MONTH.sub(" ", YEAR.sub("", CITED_YEAR.sub("", text)))
             plain = PART_NUMBER.sub(" ", INITIATIVE.sub(" ", plain))
@@ -953,6 +957,14 @@ def wanted(question: str) -> list[str]:
     if "number" in wants and COUNT.search(question):
         return ["count" if want == "number" else want for want in wants]
     return wants
+
+
+def _amount(token: str, lang: str | None) -> str | None:
+    """An amount as digits: "12" as it is, a number word by its value ("three" → "3"), another word None."""
+    if token[0].isdigit():
+        return token
+    value = cardinal_word(token, lang)
+    return None if value is None else str(value)
 
 
 def other_year(text: str, given: set[str]) -> bool:

@@ -328,6 +328,9 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     # a "when" clause with its subject sets the scene; the question is what follows
     assert wanted("When I move the herd, how much of this year's growth can they eat?") == ["number"]
     assert wanted("Quand je fais tourner le troupeau, quelle part de la pousse peuvent-ils manger ?") == ["number"]
+    assert wanted("When Paul Luu proposed a meeting in 2022, what did he suggest as its subject?") == []
+    for dated in ("When was the Bureau created?", "When will the Forum meet?", "When were the partners welcomed?"):
+        assert wanted(dated) == ["year"], dated
     for dated in ("In which month and year was the Plan adopted?", "À quelle date le Bureau a-t-il été créé ?",
                   "¿En qué fecha se creó el Buró?", "Necesito el mes y el año.",
                   "On what dates was the event held?", "À quelles dates s'est tenu l'événement ?",
@@ -359,6 +362,19 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
         budget, "en", "count", set(), set(), {}
     )
     assert chat.holds(staff, "en", "count", set(), set(), {})
+    # digits inside a name are no amount ("COP26", "Objective F1")
+    assert not chat.holds("Journalists may attend COP26 under Objective F1.", "en", "number", set(), set(), {})
+    # an amount of time, mass or area may be written in words; square metres measure an area, not a length
+    for every, lang in (("every two to three years", "en"), ("tous les deux à trois ans", "fr"),
+                        ("cada dos a tres años", "es")):  # fmt: skip
+        assert chat.holds(f"Forums are held {every}.", lang, "time", set(), set(), {}), every
+    assert not chat.holds("Forums are held over the years.", "en", "time", set(), set(), {})
+    assert not chat.holds("Doses of no more than 50 t/ha worked.", "es", "time", set(), set(), {})
+    assert chat.holds("Dosis no superiores a 50 t/ha.", "es", "mass", set(), set(), {})  # "superiores a 50": 50
+    for area in ("How many square metres can one person slash a day?", "Combien de mètres carrés par jour ?",
+                 "¿Cuántos metros cuadrados chapea una persona al día?"):  # fmt: skip
+        assert wanted(area) == ["area"], area
+    assert chat.holds("One person slashes 200–400 m2/person-day.", "en", "area", set(), set(), {})
     # a sum of money is what a question about a fee, a cost or a budget wants; a share of a budget is a number
     for fee in ("How much is the registration fee?", "Combien coûtent les frais d'inscription ?",
                 "¿Cuánto cuesta la inscripción?"):  # fmt: skip
