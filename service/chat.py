@@ -308,6 +308,7 @@ CHUNKS = 12  # best chunks cut into candidates
 CHUNKS_PER_DOC = 8  # of them from one document
 POOL = 32  # candidates compared by embedding
 MAX_QUOTES = 3
+CLOSEST = 2  # passages shown where nothing answers
 PER_FAMILY = 2  # quotes from one document (or practice) while others come close too; the one practice named: all
 SIM_FLOOR, SIM_SPAN = 0.75, 0.15  # the model's cosine mapped to 0..1 over this range
 PASSAGE_SIMILARITY, PASSAGE_COVERAGE, PASSAGE_RANK = 0.4, 0.3, 0.3  # a chunk's score (step 1)
@@ -405,6 +406,8 @@ class Answer:
     session_id: str
     interpreted_as: str
     generated_by: str = "extractive"
+    # where nothing answers: the passages that came nearest (`closest`), to read, not an answer
+    closest: list[Citation] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -507,9 +510,13 @@ class Chat:
         if self.llm is not None:
             return self._generate(question, interpreted, lang, session_id, result.hits)
         chosen, lead = self._for_place(interpreted, lang, filters)
-        chosen = chosen or self._select(interpreted, lang, result.hits)
+        candidates: list[_Candidate] = []
         if not chosen:
-            return Answer(question, NO_ANSWER[lang], lang, [], False, session_id, interpreted)
+            candidates = self.scored(interpreted, lang, result.hits)
+            chosen = [c for c in candidates if c.verdict][:MAX_QUOTES] or choose(candidates)
+        if not chosen:
+            near = [self._cite(i, c, False) for i, c in enumerate(closest(candidates), 1)]
+            return Answer(question, NO_ANSWER[lang], lang, [], False, session_id, interpreted, closest=near)
         wants_number = QUANTITY.search(interpreted) is not None
         citations = [self._cite(i, c, wants_number) for i, c in enumerate(chosen, 1)]
         text = _compose(citations, lang)
@@ -634,12 +641,6 @@ class Chat:
                     c.aspects = part_aspects(FIELD_ASPECTS[fact.field], fact.text)
                     out.append(c)
         return out
-
-    def _select(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
-        """The sheet's own verdict where the asker asks whether a practice works in a place the sheet advises
-        against ("will half-moons work on our deep, loose sand?"); else the best candidates."""
-        candidates = self.scored(question, lang, hits)
-        return [c for c in candidates if c.verdict][:MAX_QUOTES] or choose(candidates)
 
     def scored(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
         """The candidates worth comparing, each with its coverage, similarity and passage score, and whether it
@@ -917,6 +918,19 @@ def choose(candidates: list[_Candidate], weights: Weights | None = None) -> list
         if c not in chosen and all(o.text != c.text for o in chosen):
             chosen.append(c)
     return sorted(chosen[:MAX_QUOTES], key=lambda c: -c.score)
+
+
+def closest(candidates: list[_Candidate], weights: Weights | None = None) -> list[_Candidate]:
+    """Where nothing answers, the passages that came nearest, to read rather than as an answer: the best
+    candidates (scored by `choose`) that reach the standout floor, at most CLOSEST, one per text."""
+    w = weights or WEIGHTS
+    out: list[_Candidate] = []
+    for c in sorted(candidates, key=lambda c: -c.score):
+        if c.score < w.standout_floor or len(out) == CLOSEST:
+            break
+        if all(o.text != c.text for o in out):
+            out.append(c)
+    return out
 
 
 def runner_up(ranked: list[_Candidate]) -> float:

@@ -140,7 +140,8 @@ def build_server(service: Callable[[], Service], *, writes: bool) -> MCPServer:
         filters: Annotated[list[str] | None, Field(description="key=value filters, as for `search`.")] = None,
     ) -> dict[str, Any]:
         """A short answer quoting the sentences of the knowledge base that hold it, each cited (document, page or
-        section). `found` is false when no source answers: say so rather than guess."""
+        section). `found` is false when no source answers: say so rather than guess; `closest` then lists the
+        passages that came nearest, which the user may read but which do not answer."""
         svc = service()
         try:
             answer = await locked(lambda: svc.chat.ask(question, lang=lang, filters=filters or []))

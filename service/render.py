@@ -9,7 +9,7 @@ import typer
 from index.gaps import GapMatrix
 from index.search import Hit, SearchResult
 from index.zones import MATCH_LABELS, Classification, zones
-from service.chat import Answer
+from service.chat import Answer, Citation
 
 
 def _highlight(hit: Hit) -> str:
@@ -118,6 +118,15 @@ def render_answer(answer: Answer) -> str:
     if answer.interpreted_as != answer.question:
         lines.insert(0, f"(understood as: {answer.interpreted_as})")
     for c in answer.citations:
-        where = ", ".join(x for x in [c.source, f"p. {c.page}" if c.page else c.section, c.date, c.lang] if x)
-        lines.append(f"  [{c.n}] {c.title} ({c.doc_type}; {where})")
+        lines.append(_cited_line(c))
+    if answer.closest:
+        lines.append("The nearest passages, which may not answer the question:")
+        for c in answer.closest:
+            quote = textwrap.fill(c.quote, width=100, initial_indent=" " * 6, subsequent_indent=" " * 6)
+            lines += [_cited_line(c), quote]
     return "\n".join(lines)
+
+
+def _cited_line(c: Citation) -> str:
+    where = ", ".join(x for x in [c.source, f"p. {c.page}" if c.page else c.section, c.date, c.lang] if x)
+    return f"  [{c.n}] {c.title} ({c.doc_type}; {where})"

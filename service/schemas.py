@@ -91,6 +91,10 @@ class AskResponse(BaseModel):
     session_id: str
     interpreted_as: str
     generated_by: str
+    closest: list[CitationOut] = Field(
+        default_factory=list,
+        description="Where no source answers (`found` false): the passages that came nearest, to read; not an answer.",
+    )
 
 
 class PracticeSummary(BaseModel):

@@ -108,6 +108,21 @@ def test_ask_and_follow_the_citation(page: Page) -> None:
     expect(page.locator("#chat .answer").last).to_contain_text("2021", timeout=30_000)
 
 
+def test_a_refusal_lists_the_nearest_passages(page: Page) -> None:
+    question = (
+        "Our field in the tropics is worn out. If we stop cropping it and keep the fire and the cattle out so that "
+        "the forest comes back by itself, how much of the soil's carbon returns?"
+    )
+    answer = ask_on_the_english_page(page, question)
+    expect(answer).to_contain_text("No source in the knowledge base answers this.", timeout=30_000)
+    expect(answer.locator(".closest-lead")).to_have_text("The nearest passages, which may not answer the question:")
+    nearest = answer.locator("ol.closest li")
+    expect(nearest.first.locator("blockquote")).to_be_visible()  # their own words, to read
+    nearest.first.locator("a.citation").click()
+    expect(page.locator("#viewer")).to_be_visible()
+    page.click("#viewer-close")
+
+
 def test_gap_map(page: Page) -> None:
     page.select_option("#ui-lang", "en")
     page.click(".tabs button[data-tab='gaps']")

@@ -11,12 +11,15 @@ import pytest
 from eval.answers import has_fact
 from index.kb import KnowledgeBase
 from service.chat import (
+    CLOSEST,
     FACT_SHEETS,
+    WEIGHTS,
     Chat,
     Weights,
     _Candidate,
     asked_about,
     choose,
+    closest,
     defined_acronyms,
     figure_text,
     given_numbers,
@@ -27,6 +30,7 @@ from service.chat import (
     split_sentences,
     wanted,
 )
+from service.render import render_answer
 
 # The page's example questions (service/web/app.js), answerable from the store `make run` builds.
 EXAMPLES = (
@@ -62,6 +66,28 @@ def test_refusals_come_in_the_questions_language(chat: Chat) -> None:
     ):
         answer = chat.ask(question, lang="en")
         assert not answer.found and answer.citations == [] and answer.answer.startswith(text)
+
+
+def test_a_refusal_shows_the_passages_that_came_nearest(chat: Chat) -> None:
+    """Where no candidate reaches the floor, the answer says so and lists the nearest passages (those reaching the
+    standout floor) to read; the sources of an answer stay empty. A question on nothing the sheets speak of has
+    none."""
+    question = (
+        "Our field in the tropics is worn out. If we stop cropping it and keep the fire and the cattle out so that "
+        "the forest comes back by itself, how much of the soil's carbon returns?"
+    )
+    answer = chat.ask(question, lang="en")
+    assert not answer.found and answer.citations == [], answer.answer
+    assert 0 < len(answer.closest) <= CLOSEST and len({c.quote for c in answer.closest}) == len(answer.closest)
+    assert answer.closest[0].practice_id == "assisted-natural-regeneration", answer.closest
+    candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
+    assert not choose(candidates)
+    nearest = closest(candidates)
+    assert [c.text for c in nearest] == [c.quote for c in answer.closest]
+    assert all(WEIGHTS.standout_floor <= c.score < WEIGHTS.min_score for c in nearest)
+    shown = render_answer(answer)  # `humus ask`
+    assert "The nearest passages" in shown and answer.closest[0].title in shown
+    assert not chat.ask("How many penguins live in Antarctica?", lang="en").closest
 
 
 def test_a_mean_with_its_uncertainty_never_reads_as_a_range() -> None:

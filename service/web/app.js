@@ -18,6 +18,7 @@ const I18N = {
     footer: "Open-source knowledge base · sources are cited with every answer",
     results: (n, t) => `${n} of ${t} documents`, none: "Nothing found.", searching: "Searching…",
     thinking: "Looking for sources…", page: "p.", source_in: "source in", your_zone: "Your zone",
+    closest: "The nearest passages, which may not answer the question:",
     your_soil: "Your soil", undecided: "undecided:", give: "give", not_recommended: "Not recommended here",
     facet: { doc_type: "Document type", language: "Language", country: "Country", climate_zone: "Climate zone",
       soil_class: "Soil class", land_use: "Land use", category: "Practice category", practice: "Practice", year: "Year",
@@ -61,6 +62,7 @@ const I18N = {
     footer: "Base de connaissances libre · chaque réponse cite ses sources",
     results: (n, t) => `${n} sur ${t} documents`, none: "Aucun résultat.", searching: "Recherche…",
     thinking: "Recherche des sources…", page: "p.", source_in: "source en", your_zone: "Votre zone",
+    closest: "Les passages les plus proches, qui n'y répondent peut-être pas :",
     your_soil: "Votre sol", undecided: "indécis :", give: "indiquez", not_recommended: "Déconseillé ici",
     facet: { doc_type: "Type de document", language: "Langue", country: "Pays", climate_zone: "Zone climatique",
       soil_class: "Classe de sol", land_use: "Usage des terres", category: "Catégorie de pratique",
@@ -103,6 +105,7 @@ const I18N = {
     footer: "Base de conocimientos abierta · cada respuesta cita sus fuentes",
     results: (n, t) => `${n} de ${t} documentos`, none: "Sin resultados.", searching: "Buscando…",
     thinking: "Buscando fuentes…", page: "p.", source_in: "fuente en", your_zone: "Su zona", your_soil: "Su suelo",
+    closest: "Los pasajes más cercanos, que quizá no respondan a la pregunta:",
     undecided: "sin decidir:", give: "indique", not_recommended: "No recomendado aquí",
     facet: { doc_type: "Tipo de documento", language: "Idioma", country: "País", climate_zone: "Zona climática",
       soil_class: "Clase de suelo", land_use: "Uso de la tierra", category: "Categoría de práctica",
@@ -455,19 +458,29 @@ async function ask() {
       body: JSON.stringify({ question, lang: state.lang, session_id: state.session }) });
     state.session = data.session_id;
     waiting.remove();
-    const cites = data.citations.map((c) => el("li", {},
-      el("a", { href: "#", class: "citation", onclick: (e) => { e.preventDefault(); openDocument(c.doc_id, c.page, c.quote); } },
-        `[${c.n}] ${c.title}`),
-      ` — ${[c.doc_type.replace("_", " "), c.source, c.page ? `${t("page")} ${c.page}` : c.section, c.date].filter(Boolean).join(" · ")}`,
-      c.lang && c.lang !== data.language ? el("span", { class: "srclang" }, ` (${t("source_in")} ${I18N[state.lang].langs[c.lang] || c.lang})`) : null,
-      c.reference ? el("div", { class: "ref" }, c.reference) : null));
+    const cites = data.citations.map((c) => citationItem(c, data.language));
+    const near = (data.closest || []).map((c) => citationItem(c, data.language, true));
     const figures = [...new Set(data.citations.map((c) => c.figure).filter(Boolean))];
     chat.append(el("div", { class: data.found ? "answer" : "answer none" },
       figures.length ? el("p", { class: "figure" }, figures.join(" · ")) : null,
-      el("p", {}, ...quoted(data.answer, data.citations)), cites.length ? el("ol", { class: "cites" }, cites) : null));
+      el("p", {}, ...quoted(data.answer, data.citations)), cites.length ? el("ol", { class: "cites" }, cites) : null,
+      near.length ? el("p", { class: "closest-lead" }, t("closest")) : null,
+      near.length ? el("ol", { class: "cites closest" }, near) : null));
   } catch (err) {
     waiting.textContent = `${t("error")} ${err.message}`;
   }
+}
+
+// One source of an answer: its title (opening the document at the quote), type, file, page, language and
+// reference; a passage that came nearest where nothing answers shows its own words too.
+function citationItem(c, answerLang, withQuote = false) {
+  return el("li", {},
+    el("a", { href: "#", class: "citation", onclick: (e) => { e.preventDefault(); openDocument(c.doc_id, c.page, c.quote); } },
+      `[${c.n}] ${c.title}`),
+    ` — ${[c.doc_type.replace("_", " "), c.source, c.page ? `${t("page")} ${c.page}` : c.section, c.date].filter(Boolean).join(" · ")}`,
+    c.lang && c.lang !== answerLang ? el("span", { class: "srclang" }, ` (${t("source_in")} ${I18N[state.lang].langs[c.lang] || c.lang})`) : null,
+    withQuote ? el("blockquote", {}, c.quote) : null,
+    c.reference ? el("div", { class: "ref" }, c.reference) : null);
 }
 
 // The answer's text with each quote highlighted (the quotes are the sources' own words).
