@@ -97,7 +97,7 @@ FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|et|et pour|et en|y|y en
 QUANTITY = re.compile(
     r"\b(?:how\s+(?:much|many|fast|big|large|long)|"
     r"how\s+(?:far|deep|high|tall|wide|steep)|"
-    r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:\w+\s+){0,2}(?:rate|amount|share|percentage|budget|sum|number|cost|"
+    r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:[\w'’-]+\s+){0,5}(?:rate|amount|share|percentage|budget|sum|number|cost|"
     r"price|dose|proportion|distance|spacing|depth|height|slope|density)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
     r"what\s+(?:[\w-]+\s+){1,10}worth|"
     r"combien|quel(?:le)?s?\s+(?:(?:est|était|sont|étaient)\s+(?:le|la|les)\s+(?:\w+\s+){0,2})?"
@@ -211,6 +211,14 @@ WANTS_PERSON = re.compile(
 PERSON = re.compile(
     r"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|Mme|Mlle|Sr|Sra|Dra)\.?|M\.)\s+[A-ZÀ-Ý][\w’'-]+|"
     r"\b(?P<first>[A-ZÀ-Ý][a-zà-ÿ][\w’'-]*)\s+[A-ZÀ-Ý]{2}[A-ZÀ-Ý’'-]*\b"
+)
+# A question asking for a theme or a title ("what was the theme of the forum?", "quel en est le thème ?", "¿qué tema
+# propuso?"): documents quote them, so a sentence quoting none (other than what the question quotes) gives none.
+WANTS_TITLE = re.compile(
+    r"\b(?:what|which)\b[^?]{0,25}?\b(?:theme|title|slogan|motto)s?\b|"
+    r"\bquel(?:le)?s?\b[^?]{0,20}?\b(?:th[eè]me|titre|slogan|devise)s?\b|"
+    r"\b(?:qu[eé]|cu[aá]l(?:es)?)\b[^?]{0,20}?\b(?:tema|t[ií]tulo|lema)s?\b",
+    re.IGNORECASE,
 )
 # A question asking where ("where", "which city", "où", "¿en qué ciudad?"): a person or a quoted title is no place.
 WANTS_PLACE = re.compile(
@@ -743,6 +751,8 @@ class Chat:
             people = [m.group() for m in PERSON.finditer(text)
                       if not (m["first"] and lang in QUERY_LANGS and common(m["first"], lang))]  # fmt: skip
             return any(set(self.kb.terms_of(person, lang)) - asked for person in people)
+        if want == "title":  # a quoted title or theme that the question does not quote itself
+            return any(set(self.kb.terms_of(q, lang)) - asked for q in QUOTED.findall(text))
         if want == "place":  # "where…?" is not answered by "Dr Cornelia RUMPEL" nor by a quoted event title
             text = QUOTED.sub(" ", PERSON_SPAN.sub(" ", text))
         for name in NAME.findall(text):
@@ -954,10 +964,12 @@ def asking(question: str) -> str:
 
 def wanted(question: str) -> list[str]:
     """What the question asks its answer to hold: "number" (a "count" when it counts things, "money" when it asks
-    for a sum), "year", "name" ("person" when it asks for one); read in its sentences that ask."""
+    for a sum), "year", "name" ("person" when it asks for one), "title" (a theme or title, which documents quote);
+    read in its sentences that ask."""
     question = asking(question)
     wants = [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME),
-                                        ("person", WANTS_PERSON)) if pattern.search(question)]  # fmt: skip
+                                        ("person", WANTS_PERSON), ("title", WANTS_TITLE))
+             if pattern.search(question)]  # fmt: skip
     if "person" in wants:
         wants = [want for want in wants if want != "name"]
     if "name" in wants and WANTS_PLACE.search(question):

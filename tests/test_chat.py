@@ -410,6 +410,15 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
                   "¿En cuánto se valoraron las contribuciones en especie?"):  # fmt: skip
         assert wanted(worth) == ["money"], worth
     assert wanted("What share of the budget goes to meetings?") == ["number"]
+    assert wanted("What was the 4 per 1000 Initiative's annual budget for 2020?") == ["money"]  # words between
+    # a theme or a title, which documents quote: a sentence quoting none (but what the question quotes) lacks it
+    for theme in ("What was the theme of the regional forum?", "Quel en est le thème ?",
+                  "¿Cuál fue el tema del foro regional?"):  # fmt: skip
+        assert wanted(theme) == ["title"], theme
+    assert wanted("Según Paul Luu, ¿qué objetivo del Plan Estratégico ya aborda este tema?") == []  # "this issue"
+    themed = chat.kb.terms_of("What was the theme of the “4 per 1000” Day?", "en")
+    assert chat.holds('The Day\'s theme was "Mobilization of stakeholders".', "en", "title", set(themed), set(), {})
+    assert not chat.holds("The “4 per 1000” Day was held online in May 2020.", "en", "title", set(themed), set(), {})
     assert wanted("What seeding rate should I use?") == ["number"]  # words between "what" and what it asks
     # the sentences that ask decide, not those that set the scene
     assert wanted("He proposed finding out how many farmers store carbon. Which objective covers this?") == []
