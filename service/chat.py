@@ -56,7 +56,8 @@ ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", 
                  "incl"}  # fmt: skip
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 NUMBER = re.compile(r"\d")
-DIGITS = re.compile(r"\d+")
+DIGITS = re.compile(r"(?<![^\W_])\d+")  # not inside a name ("COP26", "Objective F1")
+ANY_DIGITS = re.compile(r"\d+")
 # a number standing alone: not the digits of "CO2", "N2O", "A1", nor an ordinal ("the 1st meeting", "la 7e", "la 7.ª")
 AMOUNT = re.compile(r"(?<![^\W_])\d+(?!\d|(?:st|nd|rd|th|er|re|e|ème|eme|[º°ª]|\.[º°ª])(?![^\W\d_]))")
 NUMBER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")  # "vingt", "dix-sept"
@@ -180,6 +181,12 @@ WANTS_YEAR = re.compile(
     r"^\W*quand\b(?!\s+(?:faut|doit|dois|devons|peut|peux|puis|pouvons|vaut|ne|est-ce|je|j['’]|nous|on|tu|vous|ils|"
     r"elles|mes|nos|notre|mon|ma)\b)|"
     r"cuándo(?!\s+(?:no|conviene|debo|debe|debemos|puedo|puede|podemos|hay|es\s+mejor|vale|se\s+debe|se\s+puede)\b)",
+    re.IGNORECASE,
+)
+# A question for a date or days ("on what exact date", "à quelle date", "¿en qué fechas?", "on which days"): a day of
+# a month answers it; a year alone does not.
+WANTS_DATE = re.compile(
+    r"\b(?:what|which)\s+(?:exact\s+)?(?:dates?|days)\b|\bquelles?\s+(?:dates?|jours)\b|\bqu[eé]\s+(?:fechas?|d[ií]as)\b",
     re.IGNORECASE,
 )
 # "who", "qui", "where", "où" ask only where a question or clause starts ("Who chairs…?", "…, and where?", "à qui"):
@@ -686,7 +693,7 @@ class Chat:
                 openings[c.doc_id] = f"{c.title} {first['text'] if first else ''}"
             c.lacks = (
                 not all(self.holds(c.text, c.lang, want, asked, given, acronyms) for want in needs)
-                or not qualifying <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang)
+                or not qualifying <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang, in_names=True)
                 or other_year(c.text, given)
             )
             c.cross_language = c.lang not in (lang, None)
@@ -743,6 +750,8 @@ class Chat:
             return bool(set(AMOUNT.findall(plain)) - given)  # "two" is no amount
         if want == "money":
             return any(set(AMOUNT.findall(m.group(0))) - given for m in MONEY.finditer(text))
+        if want == "date":
+            return DAY_OF_MONTH.search(CITED_YEAR.sub("", text)) is not None
         if want == "year":  # "In 2021, …" does not say when something planned in the 2021 roadmap takes place
             plain = CITED_YEAR.sub("", text)
             return bool(set(YEAR.findall(plain)) - given) or PART_OF_YEAR.search(plain) is not None
@@ -964,12 +973,15 @@ def asking(question: str) -> str:
 
 def wanted(question: str) -> list[str]:
     """What the question asks its answer to hold: "number" (a "count" when it counts things, "money" when it asks
-    for a sum), "year", "name" ("person" when it asks for one), "title" (a theme or title, which documents quote);
+    for a sum), "year" ("date" for a day), "name" ("person" when it asks for one), "title" (a theme or title, which
+    documents quote);
     read in its sentences that ask."""
     question = asking(question)
     wants = [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME),
                                         ("person", WANTS_PERSON), ("title", WANTS_TITLE))
              if pattern.search(question)]  # fmt: skip
+    if WANTS_DATE.search(question):
+        wants = [want for want in wants if want != "year"] + ["date"]
     if "person" in wants:
         wants = [want for want in wants if want != "name"]
     if "name" in wants and WANTS_PLACE.search(question):
@@ -1001,12 +1013,13 @@ def other_year(text: str, given: set[str]) -> bool:
     return bool(asked and years and not years & asked)
 
 
-def given_numbers(text: str, lang: str | None) -> set[str]:
+def given_numbers(text: str, lang: str | None, in_names: bool = False) -> set[str]:
     """The numbers a question gives (or a passage holds), in digits or in words ("9th", "twenty", "novena"), but
-    not the Initiative's name ("4 per 1000")."""
+    not the Initiative's name ("4 per 1000"). The digits of a name ("COP26") are part of the name, not a number the
+    question gives; a passage holds them all (`in_names`): "COP26" is the 26th conference a question speaks of."""
     text = INITIATIVE.sub(" ", text)
     words = (number_word(w, lang) for w in NUMBER_WORD.findall(text))
-    return set(DIGITS.findall(text)) | {str(n) for n in words if n is not None}
+    return set((ANY_DIGITS if in_names else DIGITS).findall(text)) | {str(n) for n in words if n is not None}
 
 
 def defined_acronyms(texts: Any) -> dict[str, str]:

@@ -357,11 +357,21 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert wanted("When Paul Luu proposed a meeting in 2022, what did he suggest as its subject?") == []
     for dated in ("When was the Bureau created?", "When will the Forum meet?", "When were the partners welcomed?"):
         assert wanted(dated) == ["year"], dated
-    for dated in ("In which month and year was the Plan adopted?", "À quelle date le Bureau a-t-il été créé ?",
-                  "¿En qué fecha se creó el Buró?", "Necesito el mes y el año.",
-                  "On what dates was the event held?", "À quelles dates s'est tenu l'événement ?",
-                  "¿En qué fechas se celebró el encuentro?", "On what exact date was the meeting held?"):  # fmt: skip
+    for dated in ("In which month and year was the Plan adopted?", "Necesito el mes y el año."):
         assert wanted(dated) == ["year"], dated
+    # a date asks for a day of a month: "in 2021" does not answer "on what date…?"
+    for dated in ("À quelle date le Bureau a-t-il été créé ?", "¿En qué fecha se creó el Buró?",
+                  "On what dates was the event held?", "À quelles dates s'est tenu l'événement ?",
+                  "¿En qué fechas se celebró el encuentro?", "On what exact date was the meeting held?",
+                  "On which days is it taking place?"):  # fmt: skip
+        assert wanted(dated) == ["date"], dated
+    assert chat.holds("8th Consortium Meeting, Wednesday 16 November 2022", "en", "date", set(), set(), {})
+    assert not chat.holds(
+        "The agenda for the Day in 2021, under the Strategic Plan to 2050", "en", "date", set(), set(), {}
+    )
+    # the digits of a name are no number the question gives; a passage naming "COP26" holds the 26th conference
+    assert given_numbers("its 8th meeting, during COP27", "en") == {"8"}
+    assert given_numbers("the 26th UN climate conference", "en") <= given_numbers("at COP26", "en", in_names=True)
     assert wanted("Which month is best to sow cover crops?") == wanted("Quel mois semer ?") == []  # a season
     # the same question wants the same in each language, whatever words stand between "which" and the thing
     for same in (("Which of the Strategic Plan task forces is GIZ leading?", "¿Qué grupo de trabajo encabeza la GIZ?"),
