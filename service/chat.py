@@ -116,7 +116,7 @@ UNITS = (r"(?:mm|cm|m[²³23]?|km|ha|hectares?|hect[aá]reas?|acres?|t|kg|g|tonn
 # with an amount in a unit of the same kind ("200–400 trees/acre" is no number of years).
 DIMENSIONS = {
     "time": r"years?|yrs?|ans|ann[ée]es|a[ñn]os|months?|mois|meses|weeks?|semaines?|semanas|days?|jours?|d[ií]as|"
-    r"hours?|heures?|horas?|time|temps|tiempo",
+    r"hours?|heures?|horas?|time|temps|tiempo|%\s*(?:of\s+(?:the\s+)?time|du\s+temps|del\s+tiempo)",  # a share of it
     "mass": r"kilos?|kilogram(?:me)?s?|kilogramos?|kg|tonnes?|tons?|toneladas?|t|lbs?|pounds?|livres?|libras?|grams?|"
     r"grammes?|gramos?|g",
     "length": r"metres?|meters?|m[eè]tres?|metros?|centim[eè]tres?|centimeters?|cent[ií]metros?|cm|mm|km|m|feet|"

@@ -405,6 +405,10 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
                         ("cada dos a tres años", "es")):  # fmt: skip
         assert chat.holds(f"Forums are held {every}.", lang, "time", set(), set(), {}), every
     assert not chat.holds("Forums are held over the years.", "en", "time", set(), set(), {})
+    for share, lang in (("flooded 30% of the time or less", "en"), ("inondée 30 % du temps", "fr"),
+                        ("inundado el 30 % del tiempo", "es")):  # fmt: skip
+        assert chat.holds(share, lang, "time", set(), set(), {}), share  # "how long…?": a share of the time
+    assert not chat.holds("30 % more soil carbon", "en", "time", set(), set(), {})
     assert not chat.holds("Doses of no more than 50 t/ha worked.", "es", "time", set(), set(), {})
     assert chat.holds("Dosis no superiores a 50 t/ha.", "es", "mass", set(), set(), {})  # "superiores a 50": 50
     for area in ("How many square metres can one person slash a day?", "Combien de mètres carrés par jour ?",
