@@ -105,7 +105,9 @@ QUANTITY = re.compile(
     r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose|proportion|pourcentage|distance|[ée]cart|"
     r"[ée]cartement|espacement|profondeur|hauteur|pente|densit[ée])|"
     r"cu[aá]nt[oa]s?|(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+(?:\w+\s+){0,2}"
-    r"(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero|costo|coste|precio|dosis|proporci[oó]n|distancia|"
+    # "el número de socios" counts; "qué número de objetivo" asks for an identifier (a singular noun)
+    r"(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero(?!\s+de\s+[^\W\d_]*[^\W\d_s]\b)|costo|coste|precio|dosis|"
+    r"proporci[oó]n|distancia|"
     r"espaciamiento|profundidad|altura|pendiente|densidad))\b",
     re.IGNORECASE,
 )

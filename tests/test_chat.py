@@ -434,6 +434,9 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     assert chat.holds('The Day\'s theme was "Mobilization of stakeholders".', "en", "title", set(themed), set(), {})
     assert not chat.holds("The “4 per 1000” Day was held online in May 2020.", "en", "title", set(themed), set(), {})
     assert wanted("What seeding rate should I use?") == ["number"]  # words between "what" and what it asks
+    # "el número de socios" counts, "qué número de objetivo" asks for an identifier ("Objective F1")
+    assert wanted("¿Cuál es el número de socios?") == ["number"]
+    assert wanted("¿Con qué número de objetivo estratégico?") == []
     # the sentences that ask decide, not those that set the scene
     assert wanted("He proposed finding out how many farmers store carbon. Which objective covers this?") == []
     assert wanted("Mrs. Luu presented the roadmap. What was the budget for it?") == ["money"]
