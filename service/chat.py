@@ -96,19 +96,22 @@ REFERENCE_SECTION = re.compile(r"reference|référence|referencia|bibliograph", 
 FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|et|et pour|et en|y|y en|¿y|y para)\b", re.IGNORECASE)
 # A question that wants an amount: its answer holds a number.
 QUANTITY = re.compile(
-    r"\b(?:how\s+(?:much|many|fast|big|large|long)|"
-    r"how\s+(?:far|deep|high|tall|wide|steep)|"
-    r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:[\w'’-]+\s+){0,5}(?:rate|amount|share|percentage|budget|sum|number|cost|"
-    r"price|dose|proportion|distance|spacing|depth|height|slope|density)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
+    r"\b(?:how\s+(?:much|many|fast|quickly|big|large|long)|"
+    r"how\s+(?:far|deep|high|tall|wide|steep|thick|heavy|dry|wet|moist)|"
+    r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:[\w'’()-]+\s+){0,5}(?:rate|amount|share|percentage|budget|sum|number|"
+    r"cost|price|dose|proportion|distance|spacing|depth|height|length|width|slope|density|gain|increase)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
     r"what\s+(?:[\w-]+\s+){1,10}worth|"
     r"combien|quel(?:le)?s?\s+(?:(?:est|était|sont|étaient)\s+(?:le|la|les)\s+(?:\w+\s+){0,2})?"
     r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose|proportion|pourcentage|distance|[ée]cart|"
-    r"[ée]cartement|espacement|profondeur|hauteur|pente|densit[ée])|"
+    r"[ée]cartement|espacement|profondeur|hauteur|longueur|largeur|pente|densit[ée]|gain|hausse|augmentation|vitesse|"
+    r"humidit[ée])|jusqu['’]o[uù]|"
     r"cu[aá]nt[oa]s?|(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+(?:\w+\s+){0,2}"
     # "el número de socios" counts; "qué número de objetivo" asks for an identifier (a singular noun)
-    r"(?:tasa|cantidad|presupuesto|porcentaje|monto|n[uú]mero(?!\s+de\s+[^\W\d_]*[^\W\d_s]\b)|costo|coste|precio|dosis|"
-    r"proporci[oó]n|distancia|"
-    r"espaciamiento|profundidad|altura|pendiente|densidad))\b",
+    r"(?:tasa|cantidad|presupuesto|porcentaje|monto|importe|n[uú]mero(?!\s+de\s+[^\W\d_]*[^\W\d_s]\b)|costo|coste|"
+    r"precio|dosis|proporci[oó]n|distancia|espaciamiento|profundidad|altura|largo|longitud|ancho|anchura|pendiente|"
+    r"densidad|ganancia|aumento|velocidad|humedad|financiaci[oó]n|financiamiento)|"
+    # "¿qué tan rápido?", "¿hasta dónde?"; "¿qué parte del pasto?" is a share, "¿en qué parte?" a place
+    r"qu[eé]\s+tan\s+\w+|hasta\s+d[oó]nde|(?<!en\s)(?<!de\s)(?<!a\s)qu[eé]\s+parte)\b",
     re.IGNORECASE,
 )
 UNITS = (r"(?:mm|cm|m[²³23]?|km|ha|hectares?|hect[aá]reas?|acres?|t|kg|g|tonnes?|tons?|toneladas?|%|°\s*C|degrees?|"
@@ -165,9 +168,15 @@ MONEY = re.compile(
 # A question about a sum of money ("how much is the registration fee?", "quel est le montant du budget ?",
 # "¿cuánto cuesta?") is not answered by a number that is no sum; a share of a budget is a number, not a sum.
 ASKS_MONEY = re.compile(
-    r"\b(?:costs?|costing|price|fees?|budget|spen[dt]|spending|paid|pay|money|funding|co[uû]te?s?|co[uû]tait|prix|frais|"
+    r"\b(?:costs?|costing|price|fees?|budget|spen[dt]|spending|paid|pay|money|funding|co[uû]te?s?|co[uû]t[ée]|co[uû]tait|prix|frais|"
     r"montant|d[ée]pens\w*|argent|financement|cuesta|cuestan|cost[oó]|costos?|costes?|precios?|tarifas?|cuotas?|"
-    r"presupuesto|gast\w*|dinero|importe|monto|worth|valued|valoris\w*|valoriz\w*|valor(?:aron|ó|ad[oa]s?))\b",
+    r"presupuesto|gast\w*|dinero|financiaci[oó]n|financiamiento|importe|monto|worth(?!\s+it)|valued|valoris\w*|valoriz\w*|valor(?:aron|ó|ad[oa]s?))\b",
+    re.IGNORECASE,
+)
+# A question asking how often ("how often do we prune?", "à quelle fréquence", "¿cada cuánto?"): its answer is an
+# interval ("every 45 to 60 days", "tous les deux à trois ans").
+FREQUENCY = re.compile(
+    r"\bhow\s+(?:often|frequently)\b|\bquelle\s+fr[ée]quence\b|\bcada\s+cu[aá]nto\b(?!s)|\bqu[eé]\s+frecuencia\b",
     re.IGNORECASE,
 )
 SHARE = re.compile(r"\b(?:share|percent\w*|proportion|part|pourcentage|porcentaje|proporci[oó]n|parte)\b", re.I)
@@ -179,8 +188,8 @@ WANTS_YEAR = re.compile(
     r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
     # "when did…?" asks for a date; "when should I not…?", "quand faut-il…?", "¿cuándo no conviene?" for conditions
     # "When I move the herd, how much…?": a clause with its subject, not a question (that would be "when do I")
-    r"^\W*when\s+(?:did|was|were|will|would|has|have|had|are|is(?!\s+it))\b|"
-    r"^\W*quand\b(?!\s+(?:faut|doit|dois|devons|peut|peux|puis|pouvons|vaut|ne|est-ce|je|j['’]|nous|on|tu|vous|ils|"
+    r"(?:^|[,;]|\band\b|\bor\b)\W*when\s+(?:did|was|were|will|would|has|have|had|are|is(?!\s+it))\b|"
+    r"(?:^|[,;]|\bet\b|\bou\b)\W*quand\b(?!\s+(?:faut|doit|dois|devons|peut|peux|puis|pouvons|vaut|ne|est-ce|je|j['’]|nous|on|tu|vous|ils|"
     r"elles|mes|nos|notre|mon|ma)\b)|"
     r"cuándo(?!\s+(?:no|conviene|debo|debe|debemos|puedo|puede|podemos|hay|es\s+mejor|vale|se\s+debe|se\s+puede)\b)",
     re.IGNORECASE,
@@ -198,13 +207,15 @@ WANTS_NAME = re.compile(
     r"(?:who|whom|where|qui|où|qui[eé]n(?:es)?|d[oó]nde)\b|"
     # "which climate accord", "which of the Strategic Plan task forces", "quelle troisième convention"
     r"\b(?:which|what)\s+(?:of\s+the\s+)?(?:(?!(?:the|a|an|of|is|was|are|did|does|do)\b)\w+\s+){0,4}"
-    r"(?:city|town|country|organi[sz]ation|body|event|database|agency|company|person|task\s+force|agreement|accord|"
-    r"convention|treaty|ministry|institute|university|fund)s?\b|"
-    r"quel(?:le)?s?\s+(?:(?!(?:est|était|sont|a|ont|le|la|les)\b)\w+\s+){0,2}(?:ville|pays|organisme|organisation|[ée]v[ée]nement|base|agence|entit[ée]|"
-    r"task\s+force|accord|convention|trait[ée]|minist[eè]re|institut|universit[ée]|fonds)\b|"
-    r"\b(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+(?:(?!(?:es|era|fue|el|la|los|las)\b)\w+\s+){0,2}"
-    r"(?:ciudad|pa[ií]s|organismo|organizaci[oó]n|evento|base|agencia|entidad|grupo|"
-    r"acuerdo|convenio|convenci[oó]n|tratado|ministerio|instituto|universidad|fondo)\b",
+    r"(?:cit(?:y|ies)|towns?|countr(?:y|ies)|organi[sz]ations?|bod(?:y|ies)|events?|databases?|agenc(?:y|ies)|"
+    r"compan(?:y|ies)|persons?|task\s+forces?|agreements?|accords?|conventions?|treat(?:y|ies)|ministr(?:y|ies)|"
+    r"ministers?|members?|institutes?|universit(?:y|ies)|funds?)\b|"
+    r"quel(?:le)?s?\s+(?:(?!(?:est|était|sont|a|ont|le|la|les)\b)\w+\s+){0,2}(?:ville|pays|organisme|organisation|"
+    r"[ée]v[ée]nement|base\s+de\s+donn[ée]es|agence|entit[ée]|task\s+force|accord|convention|trait[ée]|minist[eè]re|"
+    r"ministre|membre|institut|universit[ée]|fonds)s?\b|comment\s+s['’]appel\w*|c[oó]mo\s+se\s+llam\w*|\bwhat\b[^?]{0,40}\bcalled\b|"
+    r"\b(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+"
+    r"(?:(?!(?:es|era|fue|el|la|los|las|tipos?|clases?)\b)\w+\s+){0,2}(?:ciudad|pa[ií]s|organismo|organizaci[oó]n|evento|base\s+de\s+datos|agencia|entidad|grupo|acuerdo|convenio|"
+    r"convenci[oó]n|tratado|ministerio|ministr[oa]|miembro|instituto|universidad|fondo)(?:e?s)?\b",
     re.IGNORECASE,
 )
 # A question asking for a person ("the full name of the person", "what is his name?", "la personne de contact"):
@@ -762,8 +773,10 @@ class Chat:
             people = [m.group() for m in PERSON.finditer(text)
                       if not (m["first"] and lang in QUERY_LANGS and common(m["first"], lang))]  # fmt: skip
             return any(set(self.kb.terms_of(person, lang)) - asked for person in people)
-        if want == "title":  # a quoted title or theme that the question does not quote itself
-            return any(set(self.kb.terms_of(q, lang)) - asked for q in QUOTED.findall(text))
+        if want in ("title", "name"):  # a quoted title that the question does not quote itself (not "4 per 1000")
+            quoted = any(set(self.kb.terms_of(q, lang)) - asked for q in QUOTED.findall(INITIATIVE.sub(" ", text)))
+            if want == "title" or quoted:
+                return quoted
         if want == "place":  # "where…?" is not answered by "Dr Cornelia RUMPEL" nor by a quoted event title
             text = QUOTED.sub(" ", PERSON_SPAN.sub(" ", text))
         for name in NAME.findall(text):
@@ -988,6 +1001,8 @@ def wanted(question: str) -> list[str]:
         wants = [want for want in wants if want != "name"]
     if "name" in wants and WANTS_PLACE.search(question):
         wants = ["place" if want == "name" else want for want in wants]
+    if FREQUENCY.search(question):
+        wants = [want for want in wants if want not in ("number", "count")] + ["time"]
     unit = ASKED_UNIT.search(question)
     kind = next((k for k, units in DIMENSIONS.items() if unit and re.fullmatch(units, unit["unit"], re.I)), None)
     if kind and ({"number", "count"} & set(wants)):  # "how many years", "combien de kilos", "¿cuántas semanas?"

@@ -381,6 +381,40 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
                   "¿Cuál es el presupuesto anual total?"),
                  ("By which year?", "À quelle échéance ?", "¿Para qué año?")):  # fmt: skip
         assert len({tuple(wanted(q)) for q in same}) == 1 and wanted(same[0]), same
+    # each language's wording of one question wants the same thing (found by comparing the three versions of every
+    # evaluation question)
+    for same in (("How fast does soil carbon build up?", "À quelle vitesse le carbone s'accumule-t-il ?",
+                  "¿Qué tan rápido sube el carbono?"),
+                 ("How far down should the water drop?", "Jusqu'où le niveau de l'eau peut-il descendre ?",
+                  "¿Hasta dónde puede bajar el agua?"),
+                 ("How long can a terrace be?", "Quelle longueur maximale peut avoir une terrasse ?",
+                  "¿Qué largo puede tener una terraza?"),
+                 ("How dry should the straw be?", "À quelle humidité doit-elle être ?", "¿Con cuánta humedad?"),
+                 ("What share falls in year one?", "Quelle part tombe la première année ?",
+                  "¿Qué parte cae en el primer año?"),
+                 ("What soil carbon gain can I expect?", "Quel gain de carbone ?",
+                  "¿Qué ganancia de carbono?")):  # fmt: skip
+        assert {tuple(wanted(q)) for q in same} == {("number",)}, same
+    for often in ("How often should we cut them back?", "À quelle fréquence tenir les forums ?",
+                  "¿Cada cuánto tengo que podarlos?", "¿Con qué frecuencia?"):  # fmt: skip
+        assert wanted(often) == ["time"], often  # an interval answers: "every 45 to 60 days"
+    assert wanted("¿Cada cuántos metros hay que poner un dique?") == ["length"]
+    for where in ("¿En qué parte del país funciona?", "¿De qué parte del mundo vienen?"):
+        assert "number" not in wanted(where), where
+    for dated in ("Where and when was it held?", "Où et quand a-t-il eu lieu ?", "¿Dónde y cuándo se celebró?",
+                  "If so, when was it, and was it in person?"):  # fmt: skip
+        assert "year" in wanted(dated), dated
+    for named in ("Which countries did he mention?", "¿Qué países mencionó?", "Quels pays a-t-il cités ?",
+                  "Which minister was that?", "De quel ministre s'agit-il ?", "What is that group to be called?",
+                  "Comment s'appellera ce groupe ?", "¿Cómo se llamará el grupo?"):  # fmt: skip
+        assert wanted(named) == ["name"], named
+    assert wanted("Sur quelle base ?") == wanted("¿Con qué base?") == []  # a basis, not a database
+    assert wanted("¿A qué tipo de organizaciones?") == []  # a kind, not a name
+    assert wanted("Is keyline ploughing worth it?") == []  # no sum of money
+    assert wanted("Combien a coûté la réunion ?") == wanted("¿Con qué financiación cuenta?") == ["money"]
+    # a quoted title is a name; the Initiative's name in quotes is none
+    assert chat.holds("The “Friends of the 4 per 1000” group.", "en", "name", set(), set(), {})
+    assert not chat.holds("The “4 per 1000” meeting.", "en", "title", set(), set(), {})
     assert wanted("Quelle est la meilleure pratique ?") == wanted("¿Cuál es el mejor cultivo de cobertura?") == []
     for conditions in ("When should I not use biochar?", "Quand faut-il éviter le semis ?", "¿Cuándo no conviene?"):
         assert wanted(conditions) == [], conditions  # conditions, not a date
