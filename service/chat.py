@@ -274,8 +274,8 @@ ASKS_ABOUT = {
         re.IGNORECASE,
     ),
     "cost": re.compile(
-        r"\b(?:costs?|costly|prices?|expensive|cheap|afford\w*|co[uû]ts?|co[uû]te(?:nt)?|co[uû]teu\w*|prix|ch[eè]re?s?|"
-        r"costos?|costes?|cuesta[n]?|costos[oa]s?|precios?|car[oa]s?|barat[oa]s?)\b",
+        r"\b(?:costs?|costly|prices?|expensive|cheap|afford\w*|co[uû]ts?|co[uû]te(?:nt)?|co[uû]t[ée]|co[uû]teu\w*|prix|"
+        r"ch[eè]re?s?|costos?|costes?|cuesta[n]?|cost[oó]|costos[oa]s?|precios?|car[oa]s?|barat[oa]s?)\b",
         re.IGNORECASE,
     ),
     "benefit": re.compile(  # what else a practice brings ("apart from carbon": `EXCEPT_CARBON`)
@@ -289,16 +289,18 @@ ASKS_ABOUT = {
         r"\b(?:funciona\w*|sirve\w*|servir\w*|conviene\w*|adecuad[oa]s?)\b(?:\W+\w+){0,8}?\W+(?:aqu[ií]|nuestr[oa]s?|mis?)\b",
         re.IGNORECASE,
     ),
-    "how": re.compile(  # a question word, then a verb of doing; or a size, a dose, "how to"
+    "how": re.compile(  # a question word, then a verb of doing; or a size, a dose, a rate, "how to", "how far apart"
         r"\b(?:how|when)\b(?:\W+\w+){0,6}?\W+(?:apply|applying|spread|dig|sow|plant|build|make|install|cut|prune|"
-        r"leave|grow|mix|put|establish|space)\b|\bhow\s+(?:to|wide|deep|far\s+apart)\b|"
-        r"\bwhat\s+(?:size|dose|spacing|depth|width)\b|"
-        r"\b(?:comment|quand|combien|quelle?s?\s+(?:quantit[ée]|dose))\b(?:\W+\w+){0,6}?\W+(?:apport|[ée]pand|creus|"
-        r"sem|plant|constru|install|coup|taill|laiss|m[ée]lang|mett|implant)\w*|\bcomment\s+faire\b|"
-        r"\bquelle?s?\s+(?:largeur|profondeur|taille|dose|distance|espacement)\b|"
+        r"leave|left|grow|mix|put|establish|space)\b|\bhow\s+(?:to|wide|deep|high|often|far\s+(?:apart|away))\b|"
+        r"\bwhat\s+(?:\w+\s+)?(?:size|dose|rate|spacing|depth|width|distance)\b|"
+        r"\b(?:comment|quand|combien|quel(?:le)?s?\s+(?:quantit[ée]|dose|rythme))\b(?:\W+\w+){0,6}?\W+(?:apport|[ée]pand|"
+        r"creus|sem|plant|constru|install|coup|taill|laiss|m[ée]lang|mett|implant|pos|r[ée]g|mont|rec[ée]p)\w*|"
+        r"\bcomment\s+faire\b|"
+        r"\bquel(?:le)?s?\s+(?:largeur|profondeur|hauteur|diam[eè]tre|taille|dose|distance|espacement|[ée]cart)\b|"
         r"\b(?:c[oó]mo|cu[aá]nd[oa]|cu[aá]nt[oa]s?)\b(?:\W+\w+){0,6}?\W+(?:aplic|esparc|cav|sembr|plant|constru|"
         r"instal|cort|pod|dej|mezcl|pon|establec|hac)\w*|"
-        r"\bqu[eé]\s+(?:ancho|anchura|profundidad|dosis|tama[ñn]o|distancia)\b",
+        r"\bqu[eé]\s+(?:ancho|anchura|profundidad|altura|di[aá]metro|dosis|tama[ñn]o|distancia|espaciamiento|"
+        r"separaci[oó]n)\b",
         re.IGNORECASE,
     ),
 }

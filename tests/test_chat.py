@@ -285,6 +285,18 @@ def test_what_side_of_a_practice_a_question_asks_about() -> None:
     assert asked_about("How wide and how deep should I dig zaï pits?") == {"how"}
     assert asked_about("Quelle quantité de chaux puis-je apporter en une seule fois ?") == {"how"}
     assert asked_about("¿Cuánta cal puedo aplicar de una sola vez?") == {"how"}
+    # the same how-to question, in each language's words: a rate, a spacing, a height, a frequency
+    for same in (("What seeding rate should I set the drill to?", "Quelle dose de semis régler ?",
+                  "¿Qué dosis de semilla debo usar?"),
+                 ("How far apart should the trees be?", "Quel écart faut-il laisser entre deux arbres ?",
+                  "¿A qué distancia pongo un árbol del otro?"),
+                 ("How high do we build the bank?", "À quelle hauteur monter le bourrelet ?",
+                  "¿Qué altura le damos al bordo?"),
+                 ("How often should we cut them back?", "Tous les combien faut-il les recéper ?",
+                  "¿Cada cuánto hay que podarlas?")):  # fmt: skip
+        assert {asked_about(q) for q in same} == {frozenset({"how"})}, same
+    assert asked_about("When was the Bureau set up?") == frozenset()  # a date, not how to do it
+    assert asked_about("Combien a coûté la réunion ?") == asked_about("¿Cuánto costó la reunión?") == {"cost"}
     # a question about carbon asks about results, however it is put
     assert asked_about("How fast does soil carbon build up when I plant walnut trees?") == frozenset()
     assert asked_about("How much carbon does compost add?") == frozenset()
