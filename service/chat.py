@@ -691,8 +691,9 @@ class Chat:
         # "how much does it cost?" asks for costs, not "how much water do we save? (water is dear here)"
         asks_cost = "cost" in asked_about(asking(question)) and PER_UNIT.search(question) is None
         given = given_numbers(question, lang)  # not an answer ("how many partners had the 20 members?")
-        # "in 2017", "its 9th meeting": its passage must hold them too; "600 mm of rain" describes the asker's farm
-        qualifying = given_numbers(MEASURED.sub(" ", INITIATIVE.sub(" ", question)), lang)
+        # "in 2017", "its 9th meeting": its passage must hold them too; "600 mm of rain" describes the asker's farm,
+        # and "entre deux irrigations" (between irrigations) counts nothing
+        qualifying = given_numbers(MEASURED.sub(" ", INITIATIVE.sub(" ", question)), lang, cardinals=False)
         asked = self.asked_terms(question, lang, groups, acronyms)
         titles: dict[str, set[str]] = {}
         openings: dict[str, str] = {}  # each document's title and first chunk
@@ -1032,12 +1033,13 @@ def other_year(text: str, given: set[str]) -> bool:
     return bool(asked and years and not years & asked)
 
 
-def given_numbers(text: str, lang: str | None, in_names: bool = False) -> set[str]:
+def given_numbers(text: str, lang: str | None, in_names: bool = False, cardinals: bool = True) -> set[str]:
     """The numbers a question gives (or a passage holds), in digits or in words ("9th", "twenty", "novena"), but
     not the Initiative's name ("4 per 1000"). The digits of a name ("COP26") are part of the name, not a number the
-    question gives; a passage holds them all (`in_names`): "COP26" is the 26th conference a question speaks of."""
+    question gives; a passage holds them all (`in_names`): "COP26" is the 26th conference a question speaks of.
+    Without `cardinals`, of the number words only the ordinals ("the ninth meeting", not "two cash crops")."""
     text = INITIATIVE.sub(" ", text)
-    words = (number_word(w, lang) for w in NUMBER_WORD.findall(text))
+    words = (number_word(w, lang) for w in NUMBER_WORD.findall(text) if cardinals or cardinal_word(w, lang) is None)
     return set((ANY_DIGITS if in_names else DIGITS).findall(text)) | {str(n) for n in words if n is not None}
 
 

@@ -383,6 +383,9 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     )
     # the digits of a name are no number the question gives; a passage naming "COP26" holds the 26th conference
     assert given_numbers("its 8th meeting, during COP27", "en") == {"8"}
+    # a question's ordinals and digits qualify what it asks about; its counts in words need not be in the passage
+    assert given_numbers("Si on laisse sécher entre deux irrigations, à la neuvième réunion de 2021", "fr",
+                         cardinals=False) == {"9", "2021"}  # fmt: skip
     assert given_numbers("the 26th UN climate conference", "en") <= given_numbers("at COP26", "en", in_names=True)
     assert wanted("Which month is best to sow cover crops?") == wanted("Quel mois semer ?") == []  # a season
     # the same question wants the same in each language, whatever words stand between "which" and the thing
