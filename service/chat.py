@@ -179,6 +179,9 @@ FREQUENCY = re.compile(
     r"\bhow\s+(?:often|frequently)\b|\bquelle\s+fr[ée]quence\b|\bcada\s+cu[aá]nto\b(?!s)|\bqu[eé]\s+frecuencia\b",
     re.IGNORECASE,
 )
+# A question asking for a dose or a seeding rate ("what seeding rate", "à quelle dose", "¿qué dosis?"): an amount of
+# mass answers it (kg/ha, t/ha, lb/acre), not a sowing depth or a cutting height in inches.
+DOSE = re.compile(r"\b(?:doses?|dosis|(?:seeding|sowing|application)\s+rates?|taux\s+de\s+semis)\b", re.IGNORECASE)
 SHARE = re.compile(r"\b(?:share|percent\w*|proportion|part|pourcentage|porcentaje|proporci[oó]n|parte)\b", re.I)
 # What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
 WANTS_YEAR = re.compile(
@@ -1004,6 +1007,8 @@ def wanted(question: str) -> list[str]:
         wants = [want for want in wants if want != "name"]
     if "name" in wants and WANTS_PLACE.search(question):
         wants = ["place" if want == "name" else want for want in wants]
+    if DOSE.search(question) and {"number", "count"} & set(wants):
+        wants = [want for want in wants if want not in ("number", "count")] + ["mass"]
     if FREQUENCY.search(question):
         wants = [want for want in wants if want not in ("number", "count")] + ["time"]
     unit = ASKED_UNIT.search(question)

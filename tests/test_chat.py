@@ -414,6 +414,11 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
                   "¿Cada cuánto tengo que podarlos?", "¿Con qué frecuencia?"):  # fmt: skip
         assert wanted(often) == ["time"], often  # an interval answers: "every 45 to 60 days"
     assert wanted("¿Cada cuántos metros hay que poner un dique?") == ["length"]
+    for dose in ("What seeding rate should I set the drill to?", "À quelle dose faut-il semer la vesce ?",
+                 "¿Qué dosis de siembra debo usar?"):  # fmt: skip
+        assert wanted(dose) == ["mass"], dose  # kg/ha or lb/acre answers, not a sowing depth in inches
+    assert not chat.holds("Sowing depth of cereal rye: 0.75–1.5 inch.", "en", "mass", set(), set(), {})
+    assert chat.holds("Rye seed: 55 lb/acre of pure live seed.", "en", "mass", set(), set(), {})
     for where in ("¿En qué parte del país funciona?", "¿De qué parte del mundo vienen?"):
         assert "number" not in wanted(where), where
     for dated in ("Where and when was it held?", "Où et quand a-t-il eu lieu ?", "¿Dónde y cuándo se celebró?",
@@ -482,7 +487,7 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     themed = chat.kb.terms_of("What was the theme of the “4 per 1000” Day?", "en")
     assert chat.holds('The Day\'s theme was "Mobilization of stakeholders".', "en", "title", set(themed), set(), {})
     assert not chat.holds("The “4 per 1000” Day was held online in May 2020.", "en", "title", set(themed), set(), {})
-    assert wanted("What seeding rate should I use?") == ["number"]  # words between "what" and what it asks
+    assert wanted("What planting density should I use?") == ["number"]  # words between "what" and what it asks
     # "el número de socios" counts, "qué número de objetivo" asks for an identifier ("Objective F1")
     assert wanted("¿Cuál es el número de socios?") == ["number"]
     assert wanted("¿Con qué número de objetivo estratégico?") == []
