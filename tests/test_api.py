@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from service.api import create_app
-from service.chat import Chat, resolve_follow_up, split_sentences
+from service.chat import Chat
+from service.passages import split_sentences
+from service.question import resolve_follow_up
 from service.receive import safe_filename
 from service.settings import Settings
 

@@ -10,27 +10,11 @@ import pytest
 
 from eval.answers import has_fact
 from index.kb import KnowledgeBase
-from service.chat import (
-    CLOSEST,
-    FACT_SHEETS,
-    WEIGHTS,
-    Chat,
-    Weights,
-    _Candidate,
-    asked_about,
-    choose,
-    closest,
-    defined_acronyms,
-    figure_text,
-    given_numbers,
-    other_year,
-    sheet_facts,
-    short_reference,
-    spelled_acronyms,
-    split_sentences,
-    wanted,
-)
+from service.chat import CLOSEST, FACT_SHEETS, WEIGHTS, Chat, Weights, _Candidate, choose, closest
+from service.passages import defined_acronyms, spelled_acronyms, split_sentences
+from service.question import asked_about, given_numbers, other_year, wanted
 from service.render import render_answer
+from service.sheets import figure_text, sheet_facts, short_reference
 
 # The page's example questions (service/web/app.js), answerable from the store `make run` builds.
 EXAMPLES = (

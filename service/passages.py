@@ -1,0 +1,136 @@
+"""Quotable pieces of a passage: its sentences, list items, slide bullets and table rows; and the acronyms that
+texts define or spell out ("Scientific and Technical Committee (STC)")."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+BLOCKS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•✓]|\d+[.)])\s)")  # paragraphs and list items
+CONTINUES = re.compile(r"\s*[a-zà-ÿ]")  # a block starting in lower case
+URL = re.compile(r"https?://\S+")
+LETTER = re.compile(r"\s*[^\W\d_]")
+BULLET = re.compile(r"\s*(?:[-*•✓]|\d+[.)])\s")
+WRAPPED_WORDS = 4  # a line of at most this many words, without a full stop, is a wrapped line of a slide
+STOP = re.compile(r"[.!?](?=\s+[\"«“(]?[A-ZÀ-Ý0-9¿¡])")  # a full stop before a capital
+ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", "fig", "e.g", "i.e", "eg", "ie",
+                 "etc", "al", "vs", "cf", "approx", "ca", "m", "mme", "sr", "sra", "dra", "art", "ex", "ej",
+                 "incl"}  # fmt: skip
+NUMBER = re.compile(r"\d")
+# "Scientific and Technical Committee (STC)": a long form of capitalised words, then its initials in brackets.
+ACRONYM = re.compile(r"((?:[A-Z][\w'’-]*[\"”»]?[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*)"
+                     r"{1,8})\(([A-Z][A-Za-z&]{1,9})\)")  # fmt: skip
+# A run of capitalised words ("Food and Agriculture Organization of the United Nations"), and an acronym ("FAO").
+CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*"
+                             r"[A-Z][\w'’-]*)+")  # fmt: skip
+CAPITALS = re.compile(r"\b[A-Z]{2,6}\b")
+
+
+def defined_acronyms(texts: Any) -> dict[str, str]:
+    """Acronyms the texts define themselves: {"STC": "Scientific and Technical Committee"}."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for long_form, short in ACRONYM.findall(text):
+            letters = [c for c in short if c.isupper()]
+            kept: list[str] = []
+            for word in reversed(long_form.split()):  # back from the bracket until every initial is used
+                kept.insert(0, word.strip('"”»'))
+                if sum(w[0].isupper() for w in kept) == len(letters):
+                    break
+            if "".join(w[0] for w in kept if w[0].isupper()).upper() == "".join(letters):
+                found.setdefault(short, " ".join(kept))
+    return found
+
+
+def spelled_acronyms(texts: list[str]) -> dict[str, str]:
+    """Acronyms that the texts use and spell out without defining them: "BSAG" in a question, "Baltic Sea Action
+    Group" in a report; "FAO" in a report, "the Food and Agriculture Organization of the United Nations" in a
+    question. An acronym is matched to consecutive capitalised words whose initials it is."""
+    short = {a for text in texts for a in CAPITALS.findall(text)}
+    found: dict[str, str] = {}
+    for text in texts:
+        for run in CAPITALISED_RUN.finditer(text):
+            words = list(re.finditer(r"[A-Z][\w'’-]*", run.group()))
+            for i in range(len(words)):
+                for j in range(i + 2, min(i + 7, len(words)) + 1):
+                    initials = "".join(w.group()[0] for w in words[i:j])
+                    if initials in short and initials not in found:
+                        found[initials] = run.group()[words[i].start() : words[j - 1].end()]
+    return found
+
+
+def with_acronyms(text: str, acronyms: dict[str, str]) -> str:
+    """The text with the long form of each acronym it uses and the acronym of each long form it spells out."""
+    extra = [long for short, long in acronyms.items() if re.search(rf"\b{re.escape(short)}\b", text)]
+    extra += [short for short, long in acronyms.items() if long.lower() in text.lower()]
+    return f"{text} {' '.join(extra)}" if extra else text
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences, list items, slide bullets and table rows of a chunk, without Markdown emphasis.
+
+    Line breaks inside a paragraph are wraps; a full stop after an abbreviation ("Mr.", "i.e.", "et al.")
+    or an initial ("J.") does not end a sentence. A table row (cells separated by tabs) is one candidate, read
+    with its table's first row (the header). Short bits are kept only when they hold a number (a slide's figure)
+    or follow a sentence that ends with a colon: they are its list ("focus on: East Africa, India").
+    """
+    out = []
+    for block in _paragraphs(text.replace("**", "")):
+        lines = [line for line in block.splitlines() if line.strip()]
+        if sum("\t" in line for line in lines) >= 2:
+            first = next(i for i, line in enumerate(lines) if "\t" in line)
+            block = "\n".join(lines[:first])  # the text before the table
+            header, *rows = (" | ".join(c.strip() for c in line.split("\t") if c.strip()) for line in lines[first:])
+            out += [f"{header}: {row}" for row in rows if row]
+        block = " ".join(URL.sub(" ", block).split()).strip(" -*•✓#")
+        start = 0
+        for stop in STOP.finditer(block):
+            last = block[start : stop.start()].rsplit(" ", 1)[-1].lower().lstrip("([{\"'“‘«")  # "(Mrs."
+            if last in ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+                continue
+            out.append(block[start : stop.end()].strip())
+            start = stop.end()
+        out.append(block[start:].strip())
+    kept: list[str] = []
+    listing = False  # the last kept sentence ends with a colon, and the short bits after it are its list
+    for s in out:
+        if listing and s and not _informative(s) and not s.endswith(":"):
+            kept[-1] = f"{kept[-1]} {s}" if kept[-1].endswith(":") else f"{kept[-1]}; {s}"
+        elif _informative(s) or s.endswith(":"):
+            kept.append(s)
+            listing = s.endswith(":")
+        else:
+            listing = False
+    return [s for s in kept if _informative(s) or (len(s) >= 25 and not s.endswith(":"))]  # or one with a list
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs and list items. Slide text often puts each wrapped line of a bullet in a paragraph of its own: a
+    block continues the one before it when that one did not end its sentence and the block starts in lower case,
+    or in a letter after a single line of a few words ("• e.g. GIZ has taken / a leading role / within the / Task
+    Force / A1 (NDCs)")."""
+    out: list[str] = []
+    previous = ""  # the block before, as it was
+    for block in BLOCKS.split(text):
+        last = previous.strip().lstrip("-*•✓ ")
+        wrapped = "\n" not in last and len(last.split()) <= WRAPPED_WORDS and LETTER.match(block)
+        if (
+            out
+            and last
+            and not last.endswith((".", "!", "?", ":", ";"))
+            and not BULLET.match(block)
+            and (CONTINUES.match(block) or wrapped)
+        ):
+            out[-1] = f"{out[-1].rstrip()} {block.strip()}"
+        else:
+            out.append(block)
+        previous = block
+    return out
+
+
+def _informative(s: str) -> bool:
+    """A sentence or a list item ("Update of the francophone media database;"), or a shorter bit with a number;
+    not a bare heading."""
+    if len(s) >= 25 and (s[-1] in '.!?…)»";' or len(s.split()) >= 12):
+        return True
+    return len(s.split()) >= 3 and NUMBER.search(s) is not None

@@ -1,0 +1,396 @@
+"""What a question asks, read off its words in English, French or Spanish, and whether a text holds it.
+
+- what its answer must hold (`wanted`): an amount (of a kind: time, mass, length, area; a count, a sum of money), a
+  year or a day, a name (a person, a place, a title);
+- which side of a practice it asks about (`asked_about`): its risks, costs, other benefits, where it works, how to
+  do it;
+- the numbers it gives (`given_numbers`), which a passage that answers must hold too ("the 2021 roadmap");
+- a follow-up ("and in 2021?") read as the question before it (`resolve_follow_up`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.analysis import CARDINAL_WORDS, analyze, cardinal_word, number_word
+
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+DIGITS = re.compile(r"(?<![^\W_])\d+")  # not inside a name ("COP26", "Objective F1")
+ANY_DIGITS = re.compile(r"\d+")
+# a number standing alone: not the digits of "CO2", "N2O", "A1", nor an ordinal ("the 1st meeting", "la 7e", "la 7.ª")
+AMOUNT = re.compile(r"(?<![^\W_])\d+(?!\d|(?:st|nd|rd|th|er|re|e|ème|eme|[º°ª]|\.[º°ª])(?![^\W\d_]))")
+NUMBER_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")  # "vingt", "dix-sept"
+# Numbers that name rather than measure: the Initiative's own name, never an amount nor a number a question gives
+# ("how many partners had the 4 per 1000 Initiative?"); and the number of a part of a document ("see document 7-4",
+# "Annex 2", "page 3"), no amount either, though a question that gives one wants its passage to hold it.
+INITIATIVE = re.compile(r"\b4\s*(?:per|pour|por|p)\s*1000\b|\b4p1000\b", re.IGNORECASE)
+PART_NUMBER = re.compile(
+    r"\b(?i:documents?|doc\.|sections?|annex(?:es)?|appendix|pages?|p\.|pp\.|slides?|tables?|figures?|fig\.|items?|"
+    r"chapters?|annexes?|tableaux?|chapitres?|diapositives?|documentos?|secci[oó]n|anexos?|p[aá]ginas?|tablas?|"
+    r"cuadros?|cap[ií]tulos?)\s+(?:[A-Z]\w+\s+)?\d+(?:\s*[-.–/]\s*\d+)*"  # "documents Consortium 7-6"
+)
+# A day of a month ("October 27th-29th", "27-29 octobre", "el 3 de junio"): a date, no amount
+_MONTH = (r"(?:january|february|march|april|(?-i:May)|june|july|august|september|october|november|december|jan|feb|mar|"
+          r"apr|jun|jul|aug|sept?|oct|nov|dec|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|"
+          r"octobre|novembre|d[ée]cembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|se?ptiembre|octubre|"
+          r"noviembre|diciembre)\.?")  # fmt: skip
+_DAY = r"\d{1,2}(?:st|nd|rd|th|er)?"
+_TO = r"(?:\s*[-–]\s*|\s+(?:to|and|au|à|et|al|y|a)\s+)"  # "27-29", "27 to 29", "du 27 au 29", "del 27 al 29"
+DAY_OF_MONTH = re.compile(
+    rf"\b{_DAY}(?:{_TO}{_DAY})?\s+(?:de\s+)?{_MONTH}\b|\b{_MONTH}\s+{_DAY}(?:{_TO}(?:{_MONTH}\s+)?{_DAY})?\b",
+    re.IGNORECASE,
+)
+# A part of a year: a month or a quarter ("in March", "the first quarter of 2021", "au premier trimestre")
+PART_OF_YEAR = re.compile(
+    r"\b(?:january|february|march|april|(?-i:May)|june|july|august|september|october|november|december|janvier|"
+    r"f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|enero|febrero|marzo|abril|"
+    r"mayo|junio|julio|agosto|se?ptiembre|octubre|noviembre|diciembre|quarters?|trimestres?|semesters?|semestres?)\b",
+    re.IGNORECASE,
+)
+# Where a question's sentences part: after ".", "!" or "?" and before a capital or "¿" ("Mrs. Luu" does not part)
+QUESTION_BREAK = re.compile(r"(?<![A-Z][a-z]\.)(?<![A-Z][a-z]{2}\.)(?<=[.!?])\s+(?=[¿¡\"“«]?[^\W\d_])")
+# "(Smith et al., 2022)", "Smith (2022)": a reference, not a topic ("(September 2020)" is a topic)
+CITED_YEAR = re.compile(r"\([^()]*,\s*(?:19|20)\d{2}[a-z]?\)|(?<=[A-Za-z.]) \((?:19|20)\d{2}[a-z]?\)")
+FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|et|et pour|et en|y|y en|¿y|y para)\b", re.IGNORECASE)
+# A question that wants an amount: its answer holds a number.
+QUANTITY = re.compile(
+    r"\b(?:how\s+(?:much|many|fast|quickly|big|large|long)|"
+    r"how\s+(?:far|deep|high|tall|wide|steep|thick|heavy|dry|wet|moist)|"
+    r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:[\w'’()-]+\s+){0,5}(?:rate|amount|share|percentage|budget|sum|number|"
+    r"cost|price|dose|proportion|distance|spacing|depth|height|length|width|slope|density|gain|increase)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
+    r"what\s+(?:[\w-]+\s+){1,10}worth|"
+    r"combien|quel(?:le)?s?\s+(?:(?:est|était|sont|étaient)\s+(?:le|la|les)\s+(?:\w+\s+){0,2})?"
+    r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose|proportion|pourcentage|distance|[ée]cart|"
+    r"[ée]cartement|espacement|profondeur|hauteur|longueur|largeur|pente|densit[ée]|gain|hausse|augmentation|vitesse|"
+    r"humidit[ée])|jusqu['’]o[uù]|"
+    r"cu[aá]nt[oa]s?|(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+(?:\w+\s+){0,2}"
+    # "el número de socios" counts; "qué número de objetivo" asks for an identifier (a singular noun)
+    r"(?:tasa|cantidad|presupuesto|porcentaje|monto|importe|n[uú]mero(?!\s+de\s+[^\W\d_]*[^\W\d_s]\b)|costo|coste|"
+    r"precio|dosis|proporci[oó]n|distancia|espaciamiento|profundidad|altura|largo|longitud|ancho|anchura|pendiente|"
+    r"densidad|ganancia|aumento|velocidad|humedad|financiaci[oó]n|financiamiento)|"
+    # "¿qué tan rápido?", "¿hasta dónde?"; "¿qué parte del pasto?" is a share, "¿en qué parte?" a place
+    r"qu[eé]\s+tan\s+\w+|hasta\s+d[oó]nde|(?<!en\s)(?<!de\s)(?<!a\s)qu[eé]\s+parte)\b",
+    re.IGNORECASE,
+)
+UNITS = (r"(?:mm|cm|m[²³23]?|km|ha|hectares?|hect[aá]reas?|acres?|t|kg|g|tonnes?|tons?|toneladas?|%|°\s*C|degrees?|"
+         r"degr[ée]s|grados|years?|ans|ann[ée]es|a[ñn]os|months?|mois|meses|days?|jours?|d[ií]as|weeks?|semaines?|semanas|"
+         r"metres?|meters?|m[eè]tres?|metros?|litres?|liters?|litros?)(?![^\W\d_])")  # fmt: skip
+# The units a question may ask its amount in ("how many years…?"), by what they measure; a candidate answers only
+# with an amount in a unit of the same kind ("200–400 trees/acre" is no number of years).
+DIMENSIONS = {
+    "time": r"years?|yrs?|ans|ann[ée]es|a[ñn]os|months?|mois|meses|weeks?|semaines?|semanas|days?|jours?|d[ií]as|"
+    r"hours?|heures?|horas?|time|temps|tiempo|%\s*(?:of\s+(?:the\s+)?time|du\s+temps|del\s+tiempo)",  # a share of it
+    "mass": r"kilos?|kilogram(?:me)?s?|kilogramos?|kg|tonnes?|tons?|toneladas?|t|lbs?|pounds?|livres?|libras?|grams?|"
+    r"grammes?|gramos?|g",
+    "length": r"metres?|meters?|m[eè]tres?|metros?|centim[eè]tres?|centimeters?|cent[ií]metros?|cm|mm|km|m|feet|"
+    r"foot|ft|pieds?|pies|inch(?:es)?|pouces?|pulgadas?",
+    "area": r"hectares?|hect[aá]reas?|ha|acres?|m²|km²|m2|km2|square\s+(?:metres?|meters?)|m[eè]tres?\s+carr[ée]s|"
+    r"metros?\s+cuadrados?",
+}
+ASKED_UNIT = re.compile(
+    r"\b(?:how\s+(?:many|much)|combien\s+d(?:e\s+|['’])|cu[aá]nt[oa]s?)\s*(?:more\s+|de\s+plus\s+|m[aá]s\s+)?"
+    r"(?P<unit>square\s+[^\W\d_]+|[^\W\d_]+(?:\s+(?:carr[ée]s|cuadrados?))?)",
+    re.IGNORECASE,
+)
+_CARDINALS = "|".join(sorted({w for words in CARDINAL_WORDS.values() for w in words}, key=len, reverse=True))
+_AMOUNT = rf"\d+(?:[.,]\d+)?|(?:{_CARDINALS})\b"  # in digits or in words ("two to three years")
+MEASURES = {
+    kind: re.compile(rf"\b({_AMOUNT})(?:{_TO}(?:{_AMOUNT}))?[\s-]*(?:{units})(?![^\W\d_])", re.IGNORECASE)
+    for kind, units in DIMENSIONS.items()
+}
+# A question that counts things ("how many people", "combien de pays", "¿cuántas organizaciones?"): a sum of
+# money does not answer it, nor a measure ("15–20 cm" is no number of half-moons). "How many tonnes…" measures,
+# and so does "combien de carbone" (things counted are plural).
+COUNT = re.compile(
+    rf"\bhow\s+many\b(?!\s+{UNITS})|"
+    rf"\bcombien\s+(?:d(?:e\s+|')(?!argent|euros?|dollars?|temps|{UNITS})[^\W\d_-]+(?:-[^\W\d_]+)?[sx]\b|"
+    r"(?:étaient|sont|seront)\b)|"
+    rf"\bcu[aá]nt[oa]s\b(?!\s+{UNITS})",
+    re.IGNORECASE,
+)
+# A measured quantity or a time the question gives ("600 mm of rain", "twenty years ago"): a condition it states,
+# not a number naming what it asks about.
+MEASURED = re.compile(rf"(?:\d+(?:[.,]\d+)?\s*|\b[^\W\d_]+\s+){UNITS}", re.IGNORECASE)
+# A measure in a candidate, or a range of them ("15–20 cm", "de 2 à 8 m"); a ratio ("1:1").
+MEASURE = re.compile(rf"\d+(?:[.,]\d+)?(?:{_TO}\d+(?:[.,]\d+)?)?\s*{UNITS}|\d+:\d+", re.IGNORECASE)
+# A price per unit ("what does it cost per tonne?"): a sheet's cost rating does not give it.
+PER_UNIT = re.compile(r"\b(?:per|a|an|par|por|el|la)\s+(?:tonne|ton|hectare|ha|kg|kilo|acre|tonelada|hect[aá]rea)s?\b",
+                      re.IGNORECASE)  # fmt: skip
+CURRENCY = r"(?:euros?|EUR|USD|GBP|BRL|dollars?|d[oó]lares|pounds?|livres?|libras?|francs?|FCFA|reais|rupees?)"
+MONEY = re.compile(
+    rf"(?:[€$£]|\b{CURRENCY}\b|\b(?:US|R)\$)\s*\d[\d.,\s]*\d|[€$£]\s*\d|"
+    rf"\d[\d.,\s]*(?:[kM]?€|£|\s*(?:US|R)\$|\s*(?:k|M|millions?|millones|mille|billions?|milliards?|mil\s+millones)?"
+    rf"\s*(?:d['’]|de\s+)?{CURRENCY}\b)",
+    re.IGNORECASE,
+)
+# A question about a sum of money ("how much is the registration fee?", "quel est le montant du budget ?",
+# "¿cuánto cuesta?") is not answered by a number that is no sum; a share of a budget is a number, not a sum.
+ASKS_MONEY = re.compile(
+    r"\b(?:costs?|costing|price|fees?|budget|spen[dt]|spending|paid|pay|money|funding|co[uû]te?s?|co[uû]t[ée]|co[uû]tait|prix|frais|"
+    r"montant|d[ée]pens\w*|argent|financement|cuesta|cuestan|cost[oó]|costos?|costes?|precios?|tarifas?|cuotas?|"
+    r"presupuesto|gast\w*|dinero|financiaci[oó]n|financiamiento|importe|monto|worth(?!\s+it)|valued|valoris\w*|valoriz\w*|valor(?:aron|ó|ad[oa]s?))\b",
+    re.IGNORECASE,
+)
+# A question asking how often ("how often do we prune?", "à quelle fréquence", "¿cada cuánto?"): its answer is an
+# interval ("every 45 to 60 days", "tous les deux à trois ans").
+FREQUENCY = re.compile(
+    r"\bhow\s+(?:often|frequently)\b|\bquelle\s+fr[ée]quence\b|\bcada\s+cu[aá]nto\b(?!s)|\bqu[eé]\s+frecuencia\b",
+    re.IGNORECASE,
+)
+# A question asking for a dose or a seeding rate ("what seeding rate", "à quelle dose", "¿qué dosis?"): an amount of
+# mass answers it (kg/ha, t/ha, lb/acre), not a sowing depth or a cutting height in inches.
+DOSE = re.compile(r"\b(?:doses?|dosis|(?:seeding|sowing|application)\s+rates?|taux\s+de\s+semis)\b", re.IGNORECASE)
+SHARE = re.compile(r"\b(?:share|percent\w*|proportion|part|pourcentage|porcentaje|proporci[oó]n|parte)\b", re.I)
+# What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
+WANTS_YEAR = re.compile(
+    r"\b(?:(?:which|what)\s+(?:\w+\s+)?(?:years?|dates?)|month\s+and\s+year|by\s+when|since\s+when|until\s+when)\b|"
+    r"\bquelles?\s+(?:ann[ée]es?|dates?|[ée]ch[ée]ances?)\b|mois\s+et\s+(?:l.)?ann[ée]e|\bqu[eé]\s+fechas?\b|"
+    r"mes\s+y\s+(?:el\s+)?a[ñn]o|"
+    r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
+    # "when did…?" asks for a date; "when should I not…?", "quand faut-il…?", "¿cuándo no conviene?" for conditions
+    # "When I move the herd, how much…?": a clause with its subject, not a question (that would be "when do I")
+    r"(?:^|[,;]|\band\b|\bor\b)\W*when\s+(?:did|was|were|will|would|has|have|had|are|is(?!\s+it))\b|"
+    r"(?:^|[,;]|\bet\b|\bou\b)\W*quand\b(?!\s+(?:faut|doit|dois|devons|peut|peux|puis|pouvons|vaut|ne|est-ce|je|j['’]|nous|on|tu|vous|ils|"
+    r"elles|mes|nos|notre|mon|ma)\b)|"
+    r"cuándo(?!\s+(?:no|conviene|debo|debe|debemos|puedo|puede|podemos|hay|es\s+mejor|vale|se\s+debe|se\s+puede)\b)",
+    re.IGNORECASE,
+)
+# A question for a date or days ("on what exact date", "à quelle date", "¿en qué fechas?", "on which days"): a day of
+# a month answers it; a year alone does not.
+WANTS_DATE = re.compile(
+    r"\b(?:what|which)\s+(?:exact\s+)?(?:dates?|days)\b|\bquelles?\s+(?:dates?|jours)\b|\bqu[eé]\s+(?:fechas?|d[ií]as)\b",
+    re.IGNORECASE,
+)
+# "who", "qui", "where", "où" ask only where a question or clause starts ("Who chairs…?", "…, and where?", "à qui"):
+# elsewhere they are relative ("the partners who joined", "les partenaires qui servent").
+WANTS_NAME = re.compile(
+    r"(?:^|[,:;¿])\W*(?:(?:and|or|by|to|from|with|et|ou|à|de|par|pour|avec|y|o|a|con|en|por|para)\s+)?"
+    r"(?:who|whom|where|qui|où|qui[eé]n(?:es)?|d[oó]nde)\b|"
+    # "which climate accord", "which of the Strategic Plan task forces", "quelle troisième convention"
+    r"\b(?:which|what)\s+(?:of\s+the\s+)?(?:(?!(?:the|a|an|of|is|was|are|did|does|do)\b)\w+\s+){0,4}"
+    r"(?:cit(?:y|ies)|towns?|countr(?:y|ies)|organi[sz]ations?|bod(?:y|ies)|events?|databases?|agenc(?:y|ies)|"
+    r"compan(?:y|ies)|persons?|task\s+forces?|agreements?|accords?|conventions?|treat(?:y|ies)|ministr(?:y|ies)|"
+    r"ministers?|members?|institutes?|universit(?:y|ies)|funds?)\b|"
+    r"quel(?:le)?s?\s+(?:(?!(?:est|était|sont|a|ont|le|la|les)\b)\w+\s+){0,2}(?:ville|pays|organisme|organisation|"
+    r"[ée]v[ée]nement|base\s+de\s+donn[ée]es|agence|entit[ée]|task\s+force|accord|convention|trait[ée]|minist[eè]re|"
+    r"ministre|membre|institut|universit[ée]|fonds)s?\b|comment\s+s['’]appel\w*|c[oó]mo\s+se\s+llam\w*|\bwhat\b[^?]{0,40}\bcalled\b|"
+    r"\b(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+"
+    r"(?:(?!(?:es|era|fue|el|la|los|las|tipos?|clases?)\b)\w+\s+){0,2}(?:ciudad|pa[ií]s|organismo|organizaci[oó]n|evento|base\s+de\s+datos|agencia|entidad|grupo|acuerdo|convenio|"
+    r"convenci[oó]n|tratado|ministerio|ministr[oa]|miembro|instituto|universidad|fondo)(?:e?s)?\b",
+    re.IGNORECASE,
+)
+# A question asking for a person ("the full name of the person", "what is his name?", "la personne de contact"):
+# a sentence naming no one does not answer it, however many other names it holds ("held in person", "one person
+# a day" ask for no one). A person is named with a title ("Dr Cornelia Rumpel", "Mme Breton") or with a surname
+# in capitals ("Elisa VAINIO"), as reports write them.
+WANTS_PERSON = re.compile(
+    r"\b(?:full\s+name|(?:his|her)\s+name|contact\s+person|(?:which|the)\s+person\s+(?:who|from|at|in)|"
+    r"nom\s+complet|son\s+nom|personne\s+de\s+contact|(?:quelle|la)\s+personne\s+(?:qui|de|du|à)|"
+    r"nombre\s+completo|su\s+nombre|persona\s+de\s+contacto|(?:qu[eé]|la)\s+persona\s+(?:que|de|del|en))\b",
+    re.IGNORECASE,
+)
+PERSON = re.compile(
+    r"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|Mme|Mlle|Sr|Sra|Dra)\.?|M\.)\s+[A-ZÀ-Ý][\w’'-]+|"
+    r"\b(?P<first>[A-ZÀ-Ý][a-zà-ÿ][\w’'-]*)\s+[A-ZÀ-Ý]{2}[A-ZÀ-Ý’'-]*\b"
+)
+# A question asking for a theme or a title ("what was the theme of the forum?", "quel en est le thème ?", "¿qué tema
+# propuso?"): documents quote them, so a sentence quoting none (other than what the question quotes) gives none.
+WANTS_TITLE = re.compile(
+    r"\b(?:what|which)\b[^?]{0,25}?\b(?:theme|title|slogan|motto)s?\b|"
+    r"\bquel(?:le)?s?\b[^?]{0,20}?\b(?:th[eè]me|titre|slogan|devise)s?\b|"
+    r"\b(?:qu[eé]|cu[aá]l(?:es)?)\b[^?]{0,20}?\b(?:tema|t[ií]tulo|lema)s?\b",
+    re.IGNORECASE,
+)
+# A question asking where ("where", "which city", "où", "¿en qué ciudad?"): a person or a quoted title is no place.
+WANTS_PLACE = re.compile(
+    r"\b(?:where|which\s+(?:\w+\s+)?(?:city|town|country|venue)|d[oó]nde|quel(?:le)?\s+(?:ville|pays|lieu)|"
+    r"qu[eé]\s+(?:ciudad|pa[ií]s|lugar))\b|(?:^|\W)où\b",
+    re.IGNORECASE,
+)
+QUOTED = re.compile(r"[“\"«][^”\"»]*[”\"»]")
+PERSON_SPAN = re.compile(  # "Dr Cornelia RUMPEL", "Mrs. Béatrice BRETON-ASKAR", "Paul LUU"
+    r"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|Mme|Mlle|Sr|Sra|Dra)\.?|M\.)(?:\s+[A-ZÀ-Ý][\w’'-]+)+|"
+    r"\b[A-ZÀ-Ý][a-zà-ÿ][\w’'-]*\s+[A-ZÀ-Ý]{2}[A-ZÀ-Ý’'-]*\b"
+)
+# A question asking which practices suit a place ("what can we do on sandy soil…?").
+# A question asking what to do, or what works, rather than about one practice's figures.
+WANTS_PRACTICES = re.compile(
+    r"\bwhat\s+(?:practices|can|could|should|would|raises?|increases?|builds?|improves?|works?|helps?|"
+    r"(?:is|are)\s+(?:best|good))\b|\bwhich\s+practices\b|"
+    r"\bhow\s+(?:can|could|do|should)\s+(?:i|we)\s+(?:raise|increase|build|improve)\b|"
+    r"quelles?\s+pratiques|\bque\s+(?:puis|peut|pouvons|dois|faire)|qu['’]est-ce\s+que\s+(?:je|nous|on)\s+peu|"
+    r"qu['’]est-ce\s+qui\s+(?:augmente|fait|marche|fonctionne|aide|am[eé]liore)|\bcomment\s+(?:augmenter|am[eé]liorer|accro[iî]tre)|"
+    r"\bqu[eé]\s+(?:pr[aá]cticas|puedo|podemos|debo|debemos|hacer|aumenta|sirve|funciona|ayuda|mejora)|"
+    r"\bc[oó]mo\s+(?:aumentar|mejorar|subir)",
+    re.IGNORECASE,
+)
+# What side of a practice a question asks about: its risks, its costs, or how to do it. Candidates from the parts of
+# a sheet that speak of something else count as off the topic (`Weights.off_topic`).
+ASKS_ABOUT = {
+    "risk": re.compile(
+        r"\b(?:risks?|risky|downsides?|drawbacks?|disadvantages?|dangers?|dangerous|hazards?|side[- ]effects?|"
+        r"trade[- ]offs?|problems?|harmful|reasons?\s+not|risques?|risqu[ée]e?s?|inconv[ée]nients?|dangereu\w*|"
+        r"effets?\s+secondaires?|probl[eè]mes?|raisons?\s+de\s+ne\s+pas|riesgos?|riesgos[oa]s?|desventajas?|"
+        r"inconvenientes?|peligros?|peligros[oa]s?|efectos?\s+secundarios?|problemas?)\b",
+        re.IGNORECASE,
+    ),
+    "cost": re.compile(
+        r"\b(?:costs?|costly|prices?|expensive|cheap|afford\w*|co[uû]ts?|co[uû]te(?:nt)?|co[uû]t[ée]|co[uû]teu\w*|prix|"
+        r"ch[eè]re?s?|costos?|costes?|cuesta[n]?|cost[oó]|costos[oa]s?|precios?|car[oa]s?|barat[oa]s?)\b",
+        re.IGNORECASE,
+    ),
+    "benefit": re.compile(  # what else a practice brings ("apart from carbon": `EXCEPT_CARBON`)
+        r"\b(?:benefits?|co-?benefits?|advantages?|upsides?|what\s+else|good\s+for|avantages?|b[ée]n[ée]fices?|"
+        r"bienfaits?|atouts?|int[ée]r[eê]ts?|quoi\s+d'autre|beneficios?|ventajas?|qu[eé]\s+m[aá]s)\b",
+        re.IGNORECASE,
+    ),
+    "where": re.compile(  # whether it works in the asker's conditions ("will they work on soil like ours?")
+        r"\b(?:work|works|suit|suits|do\s+well)\b(?:\W+\w+){0,8}?\W+(?:here|ours|our|my)\b|"
+        r"\b(?:marche\w*|fonctionne\w*|convien\w*|adapt[ée]e?s?)\b(?:\W+\w+){0,8}?\W+(?:chez\s+nous|ici|n[oô]tre|nos)\b|"
+        r"\b(?:funciona\w*|sirve\w*|servir\w*|conviene\w*|adecuad[oa]s?)\b(?:\W+\w+){0,8}?\W+(?:aqu[ií]|nuestr[oa]s?|mis?)\b",
+        re.IGNORECASE,
+    ),
+    "how": re.compile(  # a question word, then a verb of doing; or a size, a dose, a rate, "how to", "how far apart"
+        r"\b(?:how|when)\b(?:\W+\w+){0,6}?\W+(?:apply|applying|spread|dig|sow|plant|build|make|install|cut|prune|"
+        r"leave|left|grow|mix|put|establish|space)\b|\bhow\s+(?:to|wide|deep|high|often|far\s+(?:apart|away))\b|"
+        r"\bwhat\s+(?:\w+\s+)?(?:size|dose|rate|spacing|depth|width|distance)\b|"
+        r"\b(?:comment|quand|combien|quel(?:le)?s?\s+(?:quantit[ée]|dose|rythme))\b(?:\W+\w+){0,6}?\W+(?:apport|[ée]pand|"
+        r"creus|sem|plant|constru|install|coup|taill|laiss|m[ée]lang|mett|implant|pos|r[ée]g|mont|rec[ée]p)\w*|"
+        r"\bcomment\s+faire\b|"
+        r"\bquel(?:le)?s?\s+(?:largeur|profondeur|hauteur|diam[eè]tre|taille|dose|distance|espacement|[ée]cart)\b|"
+        r"\b(?:c[oó]mo|cu[aá]nd[oa]|cu[aá]nt[oa]s?)\b(?:\W+\w+){0,6}?\W+(?:aplic|esparc|cav|sembr|plant|constru|"
+        r"instal|cort|pod|dej|mezcl|pon|establec|hac)\w*|"
+        r"\bqu[eé]\s+(?:ancho|anchura|profundidad|altura|di[aá]metro|dosis|tama[ñn]o|distancia|espaciamiento|"
+        r"separaci[oó]n)\b",
+        re.IGNORECASE,
+    ),
+}
+CARBON = re.compile(r"\b(?:carbon|carbone|carbono|SOC|COS)\b", re.IGNORECASE)
+# "apart from storing carbon", "en dehors du carbone", "aparte del carbono": what else the practice brings
+EXCEPT_CARBON = re.compile(
+    r"\b(?:apart\s+from|aside\s+from|besides|other\s+than|beyond|except|à\s+part|en\s+dehors\s+d[eu]|outre|hormis|"
+    r"sauf|adem[aá]s\s+del?|aparte\s+del?|fuera\s+del?|excepto|m[aá]s\s+all[aá]\s+del?)(?:\W+\w+){0,4}?\W+"
+    r"(?:carbon|carbone|carbono)\b",
+    re.IGNORECASE,
+)
+NAME = re.compile(r"(?<![.!?:]\s)(?<![(\[«“\"])(?<!^)\b[A-ZÀ-Ý][\w’'-]+")  # not at a sentence's or bracket's start
+
+
+def asking(question: str) -> str:
+    """The sentences of a question that ask (end with "?"): "Soussana proposed finding out how many farmers… Which
+    objective deals with this?" asks for an objective, not a number; the whole text when none ends with "?"."""
+    parts = QUESTION_BREAK.split(question.strip())
+    return " ".join(part for part in parts if part.rstrip().endswith("?")) or question
+
+
+def wanted(question: str) -> list[str]:
+    """What the question asks its answer to hold: "number" (a "count" when it counts things, "money" when it asks
+    for a sum), "year" ("date" for a day), "name" ("person" when it asks for one), "title" (a theme or title, which
+    documents quote);
+    read in its sentences that ask."""
+    question = asking(question)
+    wants = [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME),
+                                        ("person", WANTS_PERSON), ("title", WANTS_TITLE))
+             if pattern.search(question)]  # fmt: skip
+    if WANTS_DATE.search(question):
+        wants = [want for want in wants if want != "year"] + ["date"]
+    if "person" in wants:
+        wants = [want for want in wants if want != "name"]
+    if "name" in wants and WANTS_PLACE.search(question):
+        wants = ["place" if want == "name" else want for want in wants]
+    if DOSE.search(question) and {"number", "count"} & set(wants):
+        wants = [want for want in wants if want not in ("number", "count")] + ["mass"]
+    if FREQUENCY.search(question):
+        wants = [want for want in wants if want not in ("number", "count")] + ["time"]
+    unit = ASKED_UNIT.search(question)
+    kind = next((k for k, units in DIMENSIONS.items() if unit and re.fullmatch(units, unit["unit"], re.I)), None)
+    if kind and ({"number", "count"} & set(wants)):  # "how many years", "combien de kilos", "¿cuántas semanas?"
+        return [kind if want in ("number", "count") else want for want in wants]
+    if "number" in wants and ASKS_MONEY.search(question) and not SHARE.search(question):
+        return ["money" if want == "number" else want for want in wants]
+    if "number" in wants and COUNT.search(question):
+        return ["count" if want == "number" else want for want in wants]
+    return wants
+
+
+def _amount(token: str, lang: str | None) -> str | None:
+    """An amount as digits: "12" as it is, a number word by its value ("three" → "3"), another word None."""
+    if token[0].isdigit():
+        return token
+    value = cardinal_word(token, lang)
+    return None if value is None else str(value)
+
+
+AMOUNT_WANTS = frozenset({*MEASURES, "number", "count", "money", "date", "year"})  # the wants `holds_amount` checks
+
+
+def holds_amount(text: str, lang: str | None, want: str, given: set[str]) -> bool:
+    """Whether a text holds the amount, sum, day or year a question wants (`AMOUNT_WANTS`), other than the numbers
+    the question gives (`given`). An amount stands alone and is neither a year, a day of a month, a citation's year,
+    a document part's number nor the Initiative's name ("how many partners did the 4 per 1000 Initiative have?" is
+    not answered by 4 or 1000); an amount of a kind (`MEASURES`) is in a unit of that kind."""
+    if want in MEASURES:  # an amount in a unit of the kind asked for, not one the question gives
+        amounts = (_amount(m.group(1), lang) for m in MEASURES[want].finditer(CITED_YEAR.sub("", text)))
+        return any(a is not None and a not in given for a in amounts)
+    if want in ("number", "count"):
+        plain = DAY_OF_MONTH.sub(" ", YEAR.sub("", CITED_YEAR.sub("", text)))
+        plain = PART_NUMBER.sub(" ", INITIATIVE.sub(" ", plain))
+        plain = MEASURE.sub(" ", MONEY.sub(" ", plain)) if want == "count" else plain
+        return bool(set(AMOUNT.findall(plain)) - given)  # "two" is no amount
+    if want == "money":
+        return any(set(AMOUNT.findall(m.group(0))) - given for m in MONEY.finditer(text))
+    if want == "date":
+        return DAY_OF_MONTH.search(CITED_YEAR.sub("", text)) is not None
+    if want == "year":  # "In 2021, …" does not say when something planned in the 2021 roadmap takes place
+        plain = CITED_YEAR.sub("", text)
+        return bool(set(YEAR.findall(plain)) - given) or PART_OF_YEAR.search(plain) is not None
+    raise ValueError(f"not an amount: {want!r}")
+
+
+def other_year(text: str, given: set[str]) -> bool:
+    """A sentence about another year than the one the question gives: "the budget for 2021" does not answer "the
+    budget for 2023", though the passage around it speaks of 2023."""
+    years = set(YEAR.findall(CITED_YEAR.sub("", text)))
+    asked = {n for n in given if YEAR.fullmatch(n)}
+    return bool(asked and years and not years & asked)
+
+
+def given_numbers(text: str, lang: str | None, in_names: bool = False, cardinals: bool = True) -> set[str]:
+    """The numbers a question gives (or a passage holds), in digits or in words ("9th", "twenty", "novena"), but
+    not the Initiative's name ("4 per 1000"). The digits of a name ("COP26") are part of the name, not a number the
+    question gives; a passage holds them all (`in_names`): "COP26" is the 26th conference a question speaks of.
+    Without `cardinals`, of the number words only the ordinals ("the ninth meeting", not "two cash crops")."""
+    text = INITIATIVE.sub(" ", text)
+    words = (number_word(w, lang) for w in NUMBER_WORD.findall(text) if cardinals or cardinal_word(w, lang) is None)
+    return set((ANY_DIGITS if in_names else DIGITS).findall(text)) | {str(n) for n in words if n is not None}
+
+
+def asked_about(question: str) -> frozenset[str]:
+    """The sides of a practice the question asks about: "risk", "cost", "benefit", "where", "how" (ASKS_ABOUT); none for
+    most. A question about carbon asks about results, however it is put ("how fast does soil carbon build up?",
+    "¿cuánto aumenta el carbono al aplicar biocarbón?"), unless it sets carbon aside ("apart from carbon, what
+    does mulching bring?": its other benefits). "How much does it cost to…?" asks about costs, not how to do it."""
+    found = {aspect for aspect, pattern in ASKS_ABOUT.items() if pattern.search(question)}
+    if EXCEPT_CARBON.search(question):
+        return frozenset(found - {"how"} | {"benefit"})
+    if CARBON.search(question):  # and its results, beside any other side it asks about
+        found -= {"how"}
+        found |= {"results"} if found else set()
+    return frozenset(found - {"how"} if "cost" in found else found)
+
+
+def resolve_follow_up(question: str, earlier: list[str], lang: str) -> str:
+    """'and in 2021?' after a question about 2022 becomes that question with 2021 in place of 2022."""
+    if not earlier:
+        return question
+    content = [t for t in analyze(question, lang) if not YEAR.fullmatch(t)]
+    years = YEAR.findall(question)
+    elliptic = FOLLOW_UP.match(question) is not None or len(content) <= 1
+    if not elliptic:
+        return question
+    previous = earlier[-1]
+    if years and YEAR.search(previous):  # the same question about another year
+        extra = [w for w in re.findall(r"\w+", question) if not YEAR.fullmatch(w) and analyze(w, lang)]
+        return " ".join([YEAR.sub(years[0], previous), *extra]).strip()
+    rest = FOLLOW_UP.sub("", question).strip(" ?¿")
+    return f"{previous.rstrip(' ?')} {rest}".strip()
