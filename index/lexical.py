@@ -82,10 +82,12 @@ class LexicalIndex:
                     by_start.setdefault(f"{code}:{s[:3]}", []).append(s)
             self._by_start = by_start
         best, best_score = None, COGNATE_RATIO
-        for s in {stem, SPANISH_ES.sub("", stem)} if lang == "es" else {stem}:
+        for s in sorted({stem, SPANISH_ES.sub("", stem)} if lang == "es" else {stem}):
             for t in self._by_start.get(f"{target}:{s[:3]}", ()):
                 m = SequenceMatcher(None, s, t)
                 score = m.ratio() if m.quick_ratio() >= best_score else 0.0
-                if score > best_score or (score == best_score and (best is None or len(t) > len(best))):
+                # the closest, then the longest, then the first in alphabetical order: the same in every process
+                # (the index's vocabulary comes in no fixed order)
+                if score > best_score or (score == best_score and (best is None or (-len(t), t) < (-len(best), best))):
                     best, best_score = t, score
         return f"{target}:{best}" if best else None

@@ -389,6 +389,13 @@ def test_cognates_of_words_no_dictionary_knows() -> None:
     assert index.cognates("pingüinos", "es", "en") is None
     assert index.cognates("2021", "es", "en") is None  # numbers match as typed, never as look-alikes
     assert index.cognates("suelo", "es", "en") is None
+    # "précédentes" reads as "present" and "prevent" alike (ratio 0.75, same length): the tie goes the same way
+    # whatever order the index's vocabulary comes in, so an answer does not change from one process to the next
+    # (bm25s builds it from a set, so its order follows the process's string hashing)
+    tied = LexicalIndex(np.arange(1), [["en:present", "en:prevent"]])
+    for order in (sorted, lambda terms: sorted(terms, reverse=True)):
+        tied._vocab, tied._by_start, tied._cognates = {t: tied._vocab[t] for t in order(tied._vocab)}, None, {}
+        assert tied.cognates("précédentes", "fr", "en") == "en:present"
 
 
 def test_number_words_stand_for_their_digits() -> None:
