@@ -309,8 +309,10 @@ def bench_models(
     from index.embedder import load_embedder
 
     kb, _ = open_bench_store(texts_from)
-    texts = _spread([r[0] for r in kb.store.conn.execute("SELECT text FROM chunks ORDER BY id")], sample)
+    chunks = [r[0] for r in kb.store.conn.execute("SELECT text FROM chunks ORDER BY id")]
+    texts = _spread(chunks, sample)
     kb.close()
+    vocabulary = chunks + _words_en_fr_es()
     queries = _labelled_texts()
     documents: dict[str, Any] = {model: load_embedder(model) for model in models}
     for embedder in documents.values():
@@ -345,8 +347,32 @@ def bench_models(
             "table_mb": table.numel() * table.element_size() / 1e6,
             "onnx_table_mb": table.numel() / 1e6,  # one byte a weight
             "onnx_mb": onnx.stat().st_size / 1e6,
+            "rows_used": _rows_used(documents[model].model.tokenizer, vocabulary),
         }
     return out
+
+
+def _words_en_fr_es() -> list[str]:
+    """English, French and Spanish words beyond the corpus: FreeDict's EN↔FR/ES entries (where installed) and
+    AGROVOC's labels (from ../shared)."""
+    from index.lexicon import freedict_entries
+    from service.settings import get_settings
+
+    folder = get_settings().index_config().freedict_dir
+    words = [w for entry in freedict_entries(folder) for ws in entry.values() for w in ws] if folder else []
+    agrovoc = SHARED / "agrovoc" / "agrovoc_en_fr_es.csv"
+    if agrovoc.exists():
+        words += agrovoc.read_text(encoding="utf-8").splitlines()
+    return words
+
+
+def _rows_used(tokenizer: Any, texts: list[str]) -> int:
+    """How many rows of the input embedding table the texts use (their token ids, special tokens included)."""
+    used: set[int] = set()
+    for i in range(0, len(texts), 1000):
+        for ids in tokenizer(texts[i : i + 1000], add_special_tokens=True)["input_ids"]:
+            used.update(ids)
+    return len(used)
 
 
 def bench_peers(model: str = DEFAULT_MODEL) -> list[dict]:
@@ -521,7 +547,8 @@ def _table_note(model: str, figures: dict, rss_mb: float) -> str:
         f"{model} ({figures['vocab']:,} × {figures['dim']}): {figures['onnx_table_mb']:.0f} MB in the int8 ONNX graph "
         f"({figures['onnx_mb']:.0f} MB file) of {rss_mb:.0f} MB; the torch model, which a serving process loads only "
         f"with its first document (an upload, an answer), would add {figures['table_mb']:.0f} MB for the table "
-        f"({figures['precision']})"
+        f"({figures['precision']}); English, French and Spanish text (the corpus, FreeDict's and AGROVOC's words) "
+        f"uses {figures['rows_used']:,} of its rows, {figures['rows_used'] * figures['dim'] / 1e6:.0f} MB in int8"
     )
 
 

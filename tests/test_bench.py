@@ -24,7 +24,7 @@ def _model_figures(doc_cps: float, query_ms: float, vocab: int) -> dict:
     return {
         "texts": 256, "texts_from": COMPARED[1], "mean_chars": 435.0, "rounds": 3, "threads": 2, "precision": "bf16",
         "doc_cps": doc_cps, "query_ms": query_ms, "vocab": vocab, "dim": 384, "table_mb": vocab * 384 * 2 / 1e6,
-        "onnx_table_mb": vocab * 384 / 1e6, "onnx_mb": 113.0,
+        "onnx_table_mb": vocab * 384 / 1e6, "onnx_mb": 113.0, "rows_used": vocab // 8,
     }  # fmt: skip
 
 
@@ -53,6 +53,7 @@ def test_the_comparison_section_states_ratios_targets_and_whether_each_is_met() 
     assert "| 180 | – | 3.60× | ≥ 2.5× | yes |" in peer
     assert "250,037 × 384" in text and "96 MB in the int8 ONNX graph (113 MB file) of 1402 MB" in text
     assert "would add 192 MB for the table (bf16)" in text
+    assert "uses 31,254 of its rows, 12 MB in int8" in text  # what English, French and Spanish text needs
 
 
 def test_each_model_has_its_own_bench_store() -> None:
