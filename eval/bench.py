@@ -370,7 +370,7 @@ def _rows_used(tokenizer: Any, texts: list[str]) -> int:
     """How many rows of the input embedding table the texts use (their token ids, special tokens included)."""
     used: set[int] = set()
     for i in range(0, len(texts), 1000):
-        for ids in tokenizer(texts[i : i + 1000], add_special_tokens=True)["input_ids"]:
+        for ids in tokenizer(texts[i : i + 1000], add_special_tokens=True, verbose=False)["input_ids"]:
             used.update(ids)
     return len(used)
 
