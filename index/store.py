@@ -494,9 +494,6 @@ class Store:
         for row in self.conn.execute("SELECT labels FROM thesaurus ORDER BY source, code"):
             yield json.loads(row[0])
 
-    def thesaurus_sizes(self) -> dict[str, int]:
-        return dict(self.conn.execute("SELECT source, count(*) FROM thesaurus GROUP BY source").fetchall())
-
     # --- log -----------------------------------------------------------------------------
 
     def log(self, run_id: str, path: str, status: str, message: str | None = None) -> None:

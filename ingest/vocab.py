@@ -35,8 +35,6 @@ WOCAT_AGROCLIMATIC_ZONES: tuple[str, ...] = ("arid", "semi-arid", "sub-humid", "
 
 COST_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 
-EVIDENCE_LEVELS: tuple[str, ...] = ("scientific", "field_experience", "both")
-
 # WOCAT SLM groups (QCAT questionnaire 3.2): our id -> English label used by the
 # qcat API v2.  The current WOCAT API spells them as upper-case codes, mapped below.
 SLM_GROUPS: dict[str, str] = {

@@ -16,7 +16,6 @@ COLUMNS = (
     "rank", "title", "doc_type", "language", "country", "climate_zones", "soil_classes", "land_use", "practice",
     "score", "citation", "source", "page", "section", "url", "doc_id", "snippet",
 )  # fmt: skip
-LISTS = ("country", "climate_zones", "soil_classes", "land_use", "practice")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
 
 
