@@ -40,6 +40,20 @@ def page(live_server: str) -> Iterator[Page]:
         assert not errors, errors
 
 
+def test_the_page_opens_in_the_browsers_language(live_server: str) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        for locale, tab in (("es-AR", "Buscar"), ("fr-FR", "Rechercher"), ("de-DE", "Search")):
+            pg = browser.new_context(locale=locale).new_page()  # each context starts without a stored choice
+            pg.goto(live_server)
+            expect(pg.locator(".tabs button[data-tab='search']")).to_have_text(tab)
+            expect(pg.locator("#ui-lang")).to_have_value(locale[:2] if tab != "Search" else "en")
+        pg.select_option("#ui-lang", "fr")  # a language chosen on the page wins over the browser's next time
+        pg.reload()
+        expect(pg.locator(".tabs button[data-tab='search']")).to_have_text("Rechercher")
+        browser.close()
+
+
 def test_search_and_facets(page: Page) -> None:
     expect(page).to_have_title("Humus · soil-carbon knowledge base")
     page.fill("#q", "cover crops between cash crops")

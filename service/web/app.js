@@ -134,7 +134,15 @@ const I18N = {
   },
 };
 
-const state = { lang: localStorage.getItem("humus-lang") || "en", filters: {}, session: null, zones: null };
+// The language chosen on the page before, else the browser's first of English, French and Spanish, else English.
+function startLanguage() {
+  const chosen = localStorage.getItem("humus-lang");
+  if (chosen in I18N) return chosen;
+  const tags = navigator.languages || [navigator.language || ""];
+  return tags.map((tag) => String(tag).slice(0, 2).toLowerCase()).find((code) => code in I18N) || "en";
+}
+
+const state = { lang: startLanguage(), filters: {}, session: null, zones: null };
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => I18N[state.lang][key] ?? I18N.en[key];
 
