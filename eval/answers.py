@@ -214,7 +214,7 @@ def tuning_cases(kb: KnowledgeBase) -> list[tuple[Item, list, list[bool] | None]
     for item in (i for i in load_items() if i.split == "tune"):
         for lang in LANGS:
             question = item.question[lang]
-            asked = query_language(question, default=lang)
+            asked = query_language(question, default=lang, lexicon=kb.lexicon())
             if chat._for_place(question, asked, None)[0]:  # the place route answers it
                 continue
             hits = kb.search(question, k=PASSAGES, lang=asked).hits

@@ -115,6 +115,25 @@ class Lexicon:
         hits = self._phrases.get((lang, phrase_key(word, lang)), ())
         return any(self._concepts[i][0] == SOURCE_PRIORITY["words"] for i in hits)
 
+    def own_language(self, text: str) -> str | None:
+        """The query language whose own labels (the glossary's and the word list's) cover the most words of the
+        text, where exactly one does: "semis direct" is French, "siembra directa" Spanish; None for "biochar" (a
+        word of all three) or words none of them knows. For the short queries a detector cannot tell."""
+        matches = list(words(text))
+        covered = dict.fromkeys(QUERY_LANGS, 0)
+        for lang in QUERY_LANGS:
+            keys = [term(m.group(), lang) or fold(m.group()) for m in matches]
+            i = 0
+            while i < len(keys):
+                for n in range(min(MAX_PHRASE, len(keys) - i), 0, -1):  # the longest known phrase first
+                    hits = self._phrases.get((lang, tuple(keys[i : i + n])), ())
+                    if any(self._concepts[h][0] <= SOURCE_PRIORITY["words"] for h in hits):
+                        covered[lang] += n
+                        break
+                i += n
+        ranked = sorted(covered.items(), key=lambda kv: -kv[1])
+        return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+
     def concept_ids(self, words_: tuple[str, ...], lang: str, surface: str = "") -> list[str]:
         return [c for i in self._hits(words_, lang, surface) if (c := self._concepts[i][2])]
 

@@ -90,14 +90,15 @@ class SearchResult:
         return asdict(self)
 
 
-def query_language(text: str, default: str = "en") -> str:
+def query_language(text: str, default: str = "en", lexicon: Lexicon | None = None) -> str:
     """EN, FR or ES. Where the detector is unsure (short questions: "Est-ce que le semis direct stocke du
     carbone ?" reads 0.41 English, 0.40 French), the function words that only one language has decide
-    (`stopword_vote`); failing both, `default`."""
+    (`stopword_vote`); then, for keywords without any ("semis direct": 0.40 French, 0.33 English), the language
+    whose glossary and word list name them (`Lexicon.own_language`); failing all, `default`."""
     values = language_detector(QUERY_LANGS).compute_language_confidence_values(text)
     if values and values[0].value >= 0.6:
         return values[0].language.iso_code_639_1.name.lower()
-    return stopword_vote(text) or default
+    return stopword_vote(text) or (lexicon.own_language(text) if lexicon else None) or default
 
 
 def stopword_vote(text: str) -> str | None:
@@ -230,7 +231,7 @@ class Searcher:
         if group_by is not None and group_by not in GROUPINGS:
             raise QueryError(f"group_by must be one of {', '.join(GROUPINGS)}, not {group_by!r}")
         cat = self.catalog
-        lang = lang or query_language(text)
+        lang = lang or query_language(text, lexicon=self.ix.lexicon)
         query = self.ix.lexicon.expand(text, lang)
         self.passing = cat.passing(filters or {})
         mask = cat.allowed_rows(self.passing)

@@ -221,7 +221,7 @@ class Chat:
     ) -> Answer:
         """`lang` is the asker's language when the question does not tell (a short one); the question's own
         language comes first, so that a French question on an English page gets a French answer."""
-        lang = query_language(question, default=lang if lang in QUERY_LANGS else "en")
+        lang = query_language(question, default=lang if lang in QUERY_LANGS else "en", lexicon=self.kb.lexicon())
         session_id = session_id or uuid.uuid4().hex
         session = self._sessions.pop(session_id, None) or _Session()
         interpreted = resolve_follow_up(question, session.questions, lang)

@@ -158,6 +158,19 @@ def test_query_language_detection():
     assert stopword_vote("¿biochar?") == "es"
 
 
+def test_keywords_without_function_words_read_in_the_language_that_names_them(corpus_kb):
+    # the detector hesitates on "semis direct" (0.40 French, 0.33 English) and it has no function word: the
+    # glossary and the word list name it in French only
+    lexicon = corpus_kb.lexicon()
+    assert query_language("semis direct") == "en"  # without them, the default
+    assert query_language("semis direct", lexicon=lexicon) == "fr"
+    assert query_language("siembra directa", default="fr", lexicon=lexicon) == "es"
+    assert query_language("biochar", default="es", lexicon=lexicon) == "es"  # a word of all three: the default
+    assert lexicon.own_language("biochar") is None and lexicon.own_language("cover crops") == "en"
+    result = corpus_kb.search("semis direct", k=3)
+    assert result.lang == "fr" and result.hits[0].lang == "fr"  # shown in the language it was asked in
+
+
 def test_filters_are_exact_and_a_selective_filter_still_fills_k(corpus_kb):
     result = corpus_kb.search("soil carbon", k=5, filters=["language=fr", "soil_class=sandy"])
     assert len(result.hits) == 5
