@@ -59,7 +59,15 @@ from service.question import (
     resolve_follow_up,
     wanted,
 )
-from service.sheets import FIELD_ASPECTS, SECTION_ASPECTS, effect_facts, part_aspects, sheet_facts, sheet_section
+from service.sheets import (
+    FIELD_ASPECTS,
+    SECTION_ASPECTS,
+    effect_facts,
+    fitting_effect,
+    part_aspects,
+    sheet_facts,
+    sheet_section,
+)
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -189,6 +197,7 @@ class _Candidate:
     field: str | None = None  # the sheet field it states ("soc_effect"); None for a passage's sentence
     asked_sheet: bool = False  # from the sheet of the one practice the question names: all quotes may come from it
     zone: str | None = None  # the climate zone or soil class a sheet's `unsuited` entry is about
+    climates: frozenset[str] = frozenset()  # the climate zones a soil-carbon figure was measured in, where it says
     verdict: bool = False  # the sheet's `unsuited` entry for the place where the asker asks whether it works
 
     @property
@@ -272,7 +281,7 @@ class Chat:
             sheet_lang = doc.languages[0] if doc.languages else lang
             effects = effect_facts(doc, sheet_lang)
             if effects and len(out) < PLACE_PRACTICES:
-                text, reference = effects[0]
+                text, reference = fitting_effect(effects, set(climates))[:2]
                 out.append(_Candidate(text, doc.id, catalog.family[doc.id], doc.title, sheet_lang, rank, None, 1.0,
                                       reference))  # fmt: skip
         return out, PLACE_LEAD[lang].format(place_text(climates, soil, lang)) if out else ""
@@ -361,7 +370,7 @@ class Chat:
                 sheet_lang = doc.languages[0] if doc.languages else lang
                 for fact in sheet_facts(doc, sheet_lang, aspects):
                     c = _Candidate(fact.text, doc.id, family, doc.title, sheet_lang, rank, None, score, fact.reference)
-                    c.context, c.field, c.zone = context, fact.field, fact.zone
+                    c.context, c.field, c.zone, c.climates = context, fact.field, fact.zone, fact.climates
                     c.aspects = part_aspects(FIELD_ASPECTS[fact.field], fact.text)
                     out.append(c)
         return out
@@ -374,7 +383,8 @@ class Chat:
             return []
         named = self.named(question, lang)
         practices = named["practice"]
-        place = {*named["soil_class"], *(named["climate_zone"] or zones().words.read(question))}
+        climates = set(named["climate_zone"] or zones().words.read(question))
+        place = {*named["soil_class"], *climates}
         aspects = asked_about(question)
         carbon_aside = EXCEPT_CARBON.search(question) is not None
         documents = self._documents(hits, lang, practices)
@@ -412,6 +422,8 @@ class Chat:
             off_aspect = bool(c.aspects and aspects and not c.aspects & aspects)
             set_aside = bool(carbon_aside and is_sheet and CARBON.search(c.text))  # "apart from carbon"
             elsewhere = bool(place and c.zone and c.zone not in place)  # "not for sandy soils" to one on clay
+            # a figure measured in another climate: "in moist warm climates" to a cool, wet farm
+            elsewhere |= bool(climates and c.climates and not c.climates & climates)
             c.off_topic = (bool(practices) and other_practice) or off_aspect or set_aside or elsewhere
             c.verdict = c.zone in place and c.family.split(":")[1] in practices
             c.asked_sheet = len(practices) == 1 and is_sheet and not other_practice

@@ -78,8 +78,17 @@ def _cited(doc: StoredDocument, text: str, key: str | None) -> tuple[str, str | 
     return text.rstrip(". ") + (f" ({short})." if short else "."), _reference_line(reference)
 
 
-def effect_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]:
-    """A practice sheet's soil-carbon figures as sentences in its language, each with the publication it cites."""
+class SheetFact(NamedTuple):
+    text: str
+    reference: str | None  # the publication it cites, in full
+    field: str  # the sheet field it states ("soc_effect")
+    zone: str | None = None  # the climate zone or soil class of an `unsuited` entry
+    climates: frozenset[str] = frozenset()  # the climate zones a soil-carbon figure's context names ("tropics")
+
+
+def effect_facts(doc: StoredDocument, lang: str) -> list[SheetFact]:
+    """A practice sheet's soil-carbon figures as sentences in its language, each with the publication it cites
+    and the climate zones its context names in everyday words ("in the tropics", "moist cool climates")."""
     out = []
     for effect in doc.metadata.get("soc_effect") or []:
         parts = []
@@ -92,15 +101,15 @@ def effect_facts(doc: StoredDocument, lang: str) -> list[tuple[str, str | None]]
         where += [CASE_STUDY[lang]] if effect.get("case_study") else []
         text = f"{doc.title} — {SOIL_CARBON[lang]}: {', '.join(parts)}" + (f" ({', '.join(where)})" if where else "")
         context = (effect.get("context") or "").rstrip(". ")
-        out.append(_cited(doc, text + (f". {context}" if context else ""), effect.get("reference")))
+        cited = _cited(doc, text + (f". {context}" if context else ""), effect.get("reference"))
+        out.append(SheetFact(*cited, "soc_effect", climates=frozenset(zones().words.read(context))))
     return out
 
 
-class SheetFact(NamedTuple):
-    text: str
-    reference: str | None  # the publication it cites, in full
-    field: str  # the sheet field it states ("soc_effect")
-    zone: str | None = None  # the climate zone or soil class of an `unsuited` entry
+def fitting_effect(effects: list[SheetFact], climates: set[str]) -> SheetFact:
+    """The figure to show for a place: the sheet's first (its broadest) that was not measured in another climate
+    than the place's ("moist warm climates" for a cool, wet farm); the first when all were."""
+    return next((e for e in effects if not e.climates or e.climates & climates), effects[0])
 
 
 def sheet_facts(doc: StoredDocument, lang: str, aspects: frozenset[str] = frozenset()) -> list[SheetFact]:
@@ -108,7 +117,7 @@ def sheet_facts(doc: StoredDocument, lang: str, aspects: frozenset[str] = frozen
     publication it cites and the field it comes from; its drawbacks and barriers only for a question about its
     risks or costs (`aspects`), which they answer and other questions do not need."""
     meta = doc.metadata
-    out = [SheetFact(text, reference, "soc_effect") for text, reference in effect_facts(doc, lang)]
+    out = effect_facts(doc, lang)
     for name in ("inputs", "labour", "costs"):
         for item in meta.get(name) or []:
             amount = figure_text(item["amount"], lang, unit_text(item.get("unit", ""), lang))

@@ -262,6 +262,28 @@ def test_a_place_in_everyday_words(chat: Chat, corpus_kb: KnowledgeBase) -> None
     assert not answer.answer.startswith("For "), answer.answer
 
 
+def test_a_figure_measured_in_the_askers_climate(chat: Chat) -> None:
+    """A sheet whose figures were measured in different climates gives the asker the one for their climate: the
+    place answer shows it, and a figure measured in another climate is off the topic of a question that names
+    one (rotational grazing: grazed grassland held more carbon in moist warm climates, less in moist cool ones)."""
+    for question, lang, shown, hidden in (
+        ("What can I do to raise soil carbon on my grazing land in a cool, wet climate?", "en", "-19", "7.6"),
+        ("¿Qué puedo hacer para subir el carbono del suelo de mis pastos en un clima cálido y húmedo?", "es",
+         "7,6", "-19"),
+    ):  # fmt: skip
+        answer = chat.ask(question, lang=lang)
+        grazing = [c.quote for c in answer.citations if c.practice_id == "rotational-grazing"]
+        assert grazing and f"{shown} %" in grazing[0] and f"{hidden} %" not in grazing[0], answer.answer
+    question = "We graze cattle in a cool, wet climate. How much carbon would rotational grazing add to our soil?"
+    candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
+    figures = {c.text.split(":")[1].split("(")[0].strip(): c for c in candidates
+               if c.field == "soc_effect" and c.family == "practice:rotational-grazing"}  # fmt: skip
+    assert figures["-19 %"].climates >= {"cool_temperate_moist"} and not figures["-19 %"].off_topic
+    assert figures["7.6 %"].off_topic
+    assert not [c for c in candidates if c.field == "soc_effect" and not c.climates and c.off_topic
+                and c.family == "practice:rotational-grazing"]  # fmt: skip
+
+
 def test_what_side_of_a_practice_a_question_asks_about() -> None:
     assert asked_about("What are the downsides of no-till?") == {"risk"}
     assert asked_about("¿Qué riesgos hay al fabricar biocarbón?") == {"risk"}

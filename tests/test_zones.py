@@ -167,10 +167,12 @@ def test_conditions_parse() -> None:
         ("semi-arid", ["tropical_dry", "warm_temperate_dry", "cool_temperate_dry", "boreal_dry", "polar_dry"]),
         # a word that would leave no zone is passed over: only the tropics have a montane zone
         ("a cold mountain climate", ["cool_temperate_moist", "cool_temperate_dry", "boreal_moist", "boreal_dry"]),
-        # seasons, dry matter and fresh manure describe no climate
+        # seasons, dry matter, a field drying out and fresh manure describe no climate
         ("What can I do in the dry season?", []),
         ("la saison sèche", []),
         ("tonnes of dry matter", []),
+        ("60 kg C per tonne of compost dry solids", []),
+        ("If we let the field dry out between irrigations", []),
         ("du fumier frais", []),
         ("How much carbon does no-till add?", []),
     ],
