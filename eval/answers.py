@@ -203,7 +203,7 @@ def _candidate_source(kb: KnowledgeBase, doc_id: str) -> set[str]:
     return names
 
 
-def tuning_cases(kb: KnowledgeBase) -> list[tuple[Item, list, list[bool] | None]]:
+def tuning_cases(kb: KnowledgeBase) -> list[tuple[Item, list, list[bool]]]:
     """Each tuning question in each language: its scored candidates and which of them hold the fact and source
     (None for a question the place route answers: no weight changes its answer)."""
     from index.search import query_language

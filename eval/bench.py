@@ -471,6 +471,7 @@ def bench_http(
     default = Settings().serving_processes
     levels = (1, 4, 16) if full else (16,)
     # (model, processes, peer, cached, client counts, the long run)
+    plan: list[tuple[str, int, bool, bool, tuple[int, ...], bool]]
     plan = [(model, default, False, False, levels, full), *[(m, default, False, False, (16,), False) for m in compared]]
     plan += [(model, 1, False, False, levels, False)] if full and default > 1 else []
     plan += [(model, 0, True, False, levels, False)]

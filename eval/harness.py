@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 from eval.metrics import evaluate, overlap
 from index.kb import IndexConfig, KnowledgeBase
@@ -145,7 +146,9 @@ def score_labelled(kb: KnowledgeBase, modes: tuple[str, ...] = MODES) -> dict:
         out[mode] = {"unjudged_overlap": parallel_overlap(unjudged, run_queries(kb, unjudged, mode, key, []))}
         for half in (*HALVES, "all"):
             part = [q for q in queries if half in ("all", group_half(q.group))]
-            scores = {lang: evaluate({q.id: runs[q.id] for q in part if q.lang == lang}, qrels, K) for lang in LANGS}
+            scores: dict[str, Any] = {
+                lang: evaluate({q.id: runs[q.id] for q in part if q.lang == lang}, qrels, K) for lang in LANGS
+            }
             scores["all"] = evaluate({q.id: runs[q.id] for q in part}, qrels, K)
             scores["overlap"] = parallel_overlap(part, runs)
             out[mode][half] = scores
@@ -158,7 +161,8 @@ def score_labelled(kb: KnowledgeBase, modes: tuple[str, ...] = MODES) -> dict:
 def xquad_documents(lang: str, path: Path) -> tuple[list, list[tuple[str, str, int, str]]]:
     """Paragraphs as documents (metadata `xquad` = paragraph number) and (question id, question, paragraph, half)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    docs, questions = [], []
+    docs: list[ParsedDocument] = []
+    questions: list[tuple[str, str, int, str]] = []
     for number_of_article, article in enumerate(data["data"]):
         half = HALVES[number_of_article % 2]
         for paragraph in article["paragraphs"]:

@@ -118,7 +118,7 @@ def _wait_until_up(proc: subprocess.Popen, port: int, log: IO[bytes]) -> str:
         if proc.poll() is not None or time.time() > deadline:
             log.seek(0)
             said = log.read().decode(errors="replace")[-3000:]
-            raise RuntimeError(f"{' '.join(map(str, proc.args))} did not start:\n{said}")
+            raise RuntimeError(f"{proc.args!r} did not start:\n{said}")
         time.sleep(0.3)
 
 

@@ -27,7 +27,7 @@ def create_app(home: Path, model: str) -> FastAPI:
     rows = store.chunk_table()
     texts = store.chunk_texts([int(r["id"]) for r in rows])
     hashes = sorted({r["content_hash"] for r in rows})
-    vectors = store.cached_vectors(model, hashes, embeddings.model.get_embedding_dimension())
+    vectors = store.cached_vectors(model, hashes, int(embeddings.model.get_embedding_dimension() or 0))
     if missing := set(hashes) - vectors.keys():
         raise RuntimeError(f"{home}: {len(missing)} chunks have no vector of {model}: embed the store with it first")
     pairs = [(texts[int(r["id"])]["text"], np.asarray(vectors[r["content_hash"]]).tolist()) for r in rows]

@@ -80,8 +80,8 @@ def tune_xquad(kb: KnowledgeBase, questions: dict[str, list]) -> dict[str, float
 def main() -> None:
     grid = dict(GRID)  # `python -m eval.tune DENSE_WEIGHT=3 FEEDBACK_WEIGHT=2`: one setting instead of the grid
     for arg in sys.argv[1:]:
-        name, value = arg.split("=", 1)
-        grid[name] = (type(GRID[name][0])(value),)
+        setting, text = arg.split("=", 1)
+        grid[setting] = (type(GRID[setting][0])(text),)
     config = replace(get_settings().index_config(), query_cache=100_000)
     labelled = open_labelled(config)
     xquad, questions = open_xquad(config)
@@ -92,7 +92,7 @@ def main() -> None:
             if name != "TRANSLATION":
                 setattr(search, name, value)
         for kb in (labelled, xquad):
-            use_translation(kb, values[0])
+            use_translation(kb, str(values[0]))
             kb._results.clear()  # results depend on the weights; query vectors do not
         lab, xq = tune_labelled(labelled), tune_xquad(xquad, questions)
         cells = [*values, *(lab[x] for x in (*LANGS, "overlap")), *xq.values()]
@@ -100,4 +100,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

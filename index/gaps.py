@@ -21,7 +21,7 @@ import csv
 import io
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -187,7 +187,7 @@ class GapMatrix:
         table = []
         for (cat, col), cell in sorted(self.cells.items()):
             for source in cell.sources.values():
-                row = {self.rows: cat, self.by: col}
+                row: dict[str, Any] = {self.rows: cat, self.by: col}
                 row |= {k: source.get(k) for k in ("practice", "kind", "outcomes", "region", "key")}
                 row |= {"reference": source["citation"], "doi": source.get("doi"), "url": source.get("url")}
                 table.append(row)

@@ -155,7 +155,7 @@ class KnowledgeBase:
 
     @classmethod
     def open(
-        cls, home: Path, config: IndexConfig | None = None, *, writer: bool = True, **fields: object
+        cls, home: Path, config: IndexConfig | None = None, *, writer: bool = True, **fields: Any
     ) -> KnowledgeBase:
         """Open (or create) the knowledge base in `home`; keyword arguments override `config` fields.
 
@@ -389,7 +389,7 @@ class KnowledgeBase:
         tagged_docs = self._sync_tags()
         if tagged_docs:
             catalog = Catalog.load(self.store, rows)
-        vectors, manifest = self._vectors, {}
+        vectors, manifest = self._vectors, dict[str, Any]()
         if vectors is None:
             vectors, manifest = self._load_vectors()
         stats = {"terms": len(new_terms), "embedded": 0, "reused": 0, "removed": 0}
@@ -455,7 +455,7 @@ class KnowledgeBase:
         cached = self.store.cached_vectors(self.model, hashes, self.embedder().dim)
         missing = [h for h in hashes if h not in cached]
         if missing:
-            by_hash = {}
+            by_hash: dict[str, str] = {}
             unknown = set(missing)
             texts = self.store.chunk_texts([i for i in todo if wanted[i] in unknown])
             for row in texts.values():

@@ -217,8 +217,8 @@ def country_concepts() -> Iterator[tuple[str, dict[str, list[str]]]]:
         for lang in ("fr", "es")
     }
     for country in pycountry.countries:
-        names = [getattr(country, "common_name", None), country.name, getattr(country, "official_name", None)]
-        names = [n for n in dict.fromkeys(names) if n and "," not in n]
+        found = [getattr(country, "common_name", None), country.name, getattr(country, "official_name", None)]
+        names = [n for n in dict.fromkeys(found) if isinstance(n, str) and "," not in n]
         labels = {"en": names} | {lang: [t.gettext(n) for n in names] for lang, t in translators.items()}
         yield COUNTRY + country.alpha_2, labels
 

@@ -360,7 +360,7 @@ class Searcher:
             best[fam] = (pooled[fam], int(ordered[i]), modes)
         ranked = sorted(best.items(), key=lambda item: -item[1][0])  # stable: ties keep the best chunks' order
         shown_doc = {fam: self._representative(fam, row, query.lang) for fam, (_, row, _) in ranked}
-        facets = {name: {} for name in FACETS}
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         for doc_id in shown_doc.values():
             for name, values in cat.facets[doc_id].items():
                 for value in values:

@@ -409,7 +409,7 @@ class Raster:
             with tifffile.TiffFile(path) as tif:
                 page = tif.pages[0]
                 data = page.asarray()
-                tags = {t.code: t.value for t in page.tags.values()}
+                tags = {t.code: t.value for t in page.tags.values()}  # type: ignore[union-attr]
         except Exception as exc:
             raise ZoneError(f"{path}: not a readable GeoTIFF ({exc})") from exc
         if 34264 in tags:  # ModelTransformationTag: x = a*col + b*row + d, y = e*col + f*row + h
@@ -555,9 +555,10 @@ class Place:
         """How a document's zones fit the place (a MATCH_ORDER tier), and why it is unsuited, if it is."""
         soil = self.classification.soil_class
         zone_list, soils = facets.get("climate_zone", []), facets.get("soil_class", [])
-        tiers = [match_tier(z, soil, zone_list, soils) for z in self.zones or [None]]
+        place: list[str | None] = [*self.zones] or [None]
+        tiers = [match_tier(z, soil, zone_list, soils) for z in place]
         tier = min(tiers, key=self.rank)
-        reasons = [r for z in self.zones or [None] if (r := unsuited_reason(z, soil, metadata.get("unsuited") or []))]
+        reasons = [r for z in place if (r := unsuited_reason(z, soil, metadata.get("unsuited") or []))]
         return tier, reasons[0] if reasons else None
 
     @staticmethod

@@ -89,8 +89,8 @@ def agrovoc_problems(concepts: list[Concept], agrovoc_csv: Path) -> list[str]:
     with agrovoc_csv.open(newline="", encoding="utf-8") as fh:
         rows = {row["code"]: row for row in csv.DictReader(fh)}
     by_label: dict[str, list[str]] = {}
-    for code, row in rows.items():
-        by_label.setdefault(_fold(row["label_en"] or ""), []).append(code)
+    for code, entry in rows.items():
+        by_label.setdefault(_fold(entry["label_en"] or ""), []).append(code)
     problems = []
     for concept in concepts:
         row = rows.get(concept.agrovoc or "")

@@ -297,7 +297,7 @@ class PracticeSheet(BaseModel):
     @field_validator(*CODED_FIELDS)
     @classmethod
     def _known_codes(cls, v: list[str], info: ValidationInfo) -> list[str]:
-        allowed, what = CODED_FIELDS[info.field_name]
+        allowed, what = CODED_FIELDS[info.field_name or ""]
         return _check_all(v, allowed, what)
 
     @field_validator("example_countries")
@@ -405,7 +405,7 @@ def load_sheet(path: Path) -> tuple[PracticeSheet, str]:
 
 def is_practice_front_matter(front: dict | None) -> bool:
     """A Markdown file is a practice sheet when its front matter says so."""
-    return bool(front) and front.get("type", "practice") == "practice" and "soc_effect" in front
+    return bool(front) and front is not None and front.get("type", "practice") == "practice" and "soc_effect" in front
 
 
 def validate_dir(folder: Path) -> list[str]:

@@ -70,6 +70,8 @@ from service.sheets import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from langchain_core.language_models import BaseChatModel
 
     from index.kb import KnowledgeBase
@@ -267,11 +269,12 @@ class Chat:
         if named["practice"] or not (climates or named["soil_class"]) or not WANTS_PRACTICES.search(question):
             return [], ""
         land = list(dict.fromkeys(named["land_use"] + zones().land_uses(question)))  # "prairie", "mes champs"
-        where = {"doc_type": ["practice"], **({"land_use": land} if land else {})}
+        practices: dict[str, list[str]] = {"doc_type": ["practice"], **({"land_use": land} if land else {})}
+        where: list[str] | dict[str, list[str]] = practices
         if isinstance(filters, dict):
-            where = {**filters, **where}
+            where = {**filters, **practices}
         elif filters:
-            where = [*filters, *(f"{key}={value}" for key, values in where.items() for value in values)]
+            where = [*filters, *(f"{key}={value}" for key, values in practices.items() for value in values)]
         soil = next(iter(named["soil_class"]), None)
         place = Conditions(zone="|".join(climates) or None, soil=soil)
         hits = self.kb.search(question, k=2 * PASSAGES, lang=lang, filters=where, conditions=place).hits
@@ -288,7 +291,7 @@ class Chat:
 
     # --- step 1: passages ------------------------------------------------------------------
 
-    def _documents(self, hits: list[Hit], lang: str, practices: list[str] = ()) -> list[tuple[int, StoredDocument]]:
+    def _documents(self, hits: list[Hit], lang: str, practices: Sequence[str] = ()) -> list[tuple[int, StoredDocument]]:
         """The documents to read, by rank: a practice sheet in the asker's language where it has that version;
         then the sheets of the practices the question names (`practices`) that search did not find."""
         docs = self.kb.catalog().docs
@@ -337,7 +340,7 @@ class Chat:
         lang: str,
         groups: list[_Group],
         question: str,
-        practices: list[str] = (),
+        practices: Sequence[str] = (),
         aspects: frozenset[str] = frozenset(),
     ) -> list[_Candidate]:
         catalog = self.kb.catalog()
@@ -576,6 +579,7 @@ class Chat:
             f"number of its passage in square brackets, e.g. [1]. If the passages do not answer the question, "
             f"reply exactly: {NO_ANSWER[lang]}"
         )
+        assert self.llm is not None  # only called with a language model configured
         reply = self.llm.invoke(
             [SystemMessage(system), HumanMessage(f"Passages:\n{numbered}\n\nQuestion: {interpreted}")]
         )

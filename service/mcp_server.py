@@ -14,7 +14,8 @@ import binascii
 import hmac
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
@@ -301,12 +302,12 @@ class McpEndpoint:
             for w, s in self.servers.items()
         }  # fmt: skip
 
-    def running(self) -> Callable[[], Awaitable[Any]]:
+    def running(self) -> Callable[[], AbstractAsyncContextManager[None]]:
         """The session managers' lifespans, entered by the API's."""
         import contextlib
 
         @contextlib.asynccontextmanager
-        async def both():  # noqa: ANN202
+        async def both() -> AsyncIterator[None]:
             async with self.servers[False].session_manager.run(), self.servers[True].session_manager.run():
                 yield
 

@@ -223,7 +223,7 @@ def _hand_out(listener: socket.socket, pool: _Pool) -> None:
         listening = [listener] if pool.up() else []  # none up: connections wait in the backlog
         for ready in wait([*listening, *pool.waitables()], pool.timeout()):
             if ready is not listener:
-                pool.handle(ready)
+                pool.handle(ready)  # type: ignore[arg-type]  # a sentinel or channel from `waitables`
             elif pool.up():  # (one may have died in this same round)
                 conn, _ = listener.accept()
                 with conn:
@@ -270,7 +270,7 @@ class _HandedServer(uvicorn.Server):
         loop = asyncio.get_running_loop()
         conn.setblocking(False)
         # the same protocol uvicorn builds for a connection it accepted itself
-        protocol = self.config.http_protocol_class(
+        protocol = self.config.http_protocol_class(  # type: ignore[call-arg]
             config=self.config, server_state=self.server_state, app_state=self.lifespan.state, _loop=loop
         )
         try:

@@ -169,7 +169,7 @@ def figure_text(figure: dict, lang: str, unit: str = "") -> str:
     unit = f" {unit}" if unit else ""
     low, high, mean = figure.get("low"), figure.get("high"), figure.get("mean")
     if mean is None:
-        return f"{_number(low, lang)}–{_number(high, lang)}{unit}"
+        return f"{_number(figure['low'], lang)}–{_number(figure['high'], lang)}{unit}"
     notes = []
     text = _number(mean, lang)
     if figure.get("se") or figure.get("sd"):

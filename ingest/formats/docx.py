@@ -60,7 +60,7 @@ def _blocks(document: DocxDocument):  # noqa: ANN202 - generator of (level, text
             yield _level(item), item.text
         elif isinstance(item, Table):
             for row in item.rows:
-                cells = []
+                cells: list[str] = []
                 for cell in row.cells:
                     text = cell.text.strip()
                     if text and (not cells or cells[-1] != text):

@@ -55,7 +55,7 @@ def parse_html(data: bytes, path: Path) -> list[ParsedDocument]:
         tag.decompose()
     for tag in soup.find_all(_is_boilerplate):
         tag.decompose()
-    root = soup.find("main") or soup.find("article") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    root = soup.find("main") or soup.find("article") or soup.find(None, {"role": "main"}) or soup.body or soup
     units, first_heading = blocks_to_units(_blocks(root))
     if not units:
         raise ParseError("HTML page has no text content (only scripts, styles or navigation)")
@@ -77,7 +77,7 @@ def parse_html(data: bytes, path: Path) -> list[ParsedDocument]:
 def _is_boilerplate(tag: Tag) -> bool:
     if not isinstance(tag, Tag) or tag.name in ("html", "body", "main", "article"):
         return False
-    attrs = " ".join([tag.get("id") or "", " ".join(tag.get("class") or []), tag.get("role") or ""])
+    attrs = " ".join([str(tag.get("id") or ""), " ".join(tag.get("class") or []), str(tag.get("role") or "")])
     return bool(attrs.strip()) and bool(BOILERPLATE.search(attrs))
 
 

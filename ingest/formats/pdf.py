@@ -62,7 +62,7 @@ def _check_pages(reader: PdfReader) -> None:
     """Refuse more pages than the limit before extracting any text: the declared count first, then the real one."""
     limit = limits().max_pages
     try:
-        declared = int(reader.root_object["/Pages"]["/Count"])
+        declared = int(reader.root_object["/Pages"]["/Count"])  # type: ignore[index]
     except Exception:  # noqa: BLE001 - a broken page tree is judged by counting its pages below
         declared = 0
     count = declared if declared > limit else len(reader.pages)

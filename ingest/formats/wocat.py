@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ def parse_json(data: bytes, path: Path) -> list[ParsedDocument]:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    records: list[tuple[Any, Callable[[dict[str, Any]], ParsedDocument]]]
     if isinstance(payload, dict) and isinstance(payload.get("results"), list) and "count" in payload:
         records, kind = [(r, _from_list_entry) for r in payload["results"]], "qcat v2 list page"
     elif isinstance(payload, dict) and any(k.startswith("section_") for k in payload):
@@ -330,11 +331,11 @@ def _current_wocat_fields(version: dict[str, Any], lang: str) -> dict[str, Any]:
         if cost := _cost(version.get(f"{phase}_total_estimation"), items, currency, rate):
             costs[phase] = cost
     calc = version.get("cost_calculation") or {}
-    how = calc.get("calculation_base")
+    how = str(calc.get("calculation_base") or "")
     details = {"area": ("size_and_area_unit",), "unit": ("unit", "volume")}.get(
         how, ("size_and_area_unit", "unit", "volume")
     )
-    texts = [CALCULATION_BASE.get(how, _clean(how)), *(_in_lang(calc.get(k), lang) for k in details)]
+    texts = [CALCULATION_BASE.get(how) or _clean(how), *(_in_lang(calc.get(k), lang) for k in details)]
     if costs:
         basis = ", ".join(t for t in texts if t)
         meta["costs"] = {**costs, **({"basis": basis} if basis else {})}
