@@ -300,6 +300,9 @@ def _add_sources(cell: Cell, meta: dict, practice: str, by: str, col: str) -> No
     if (by == "outcome" and col != "soil_carbon") or by == "region":
         return  # a sheet's soil-carbon figures are not placed by outcome other than soil carbon, nor by region
     for effect in meta.get("soc_effect") or []:
+        measured_in = zones().words.read(effect.get("context") or "")  # "in moist warm climates", "tropical studies"
+        if by == "climate_zone" and measured_in and col not in measured_in:
+            continue  # a figure whose context names its climate counts in that climate's columns only
         cell.measurements += 1
         for measure in ("rate_t_c_ha_yr", "relative_change_pct"):
             if effect.get(measure):

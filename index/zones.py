@@ -84,7 +84,7 @@ class WocatZone:
 class ClimateWords:
     """Everyday climate words and the zones each allows (`climate_words` in climate_zones.yaml)."""
 
-    allows: tuple[tuple[frozenset[str], frozenset[str]], ...]  # (words, zone ids), temperature words first
+    allows: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # (kind: temperature or moisture, words, zone ids)
     not_before: frozenset[str]
     not_after: frozenset[str]
     order: tuple[str, ...]  # the zones in raster order
@@ -97,7 +97,7 @@ class ClimateWords:
                 wanted = set(entry[field_])
                 ids = frozenset(z.id for z in climate.values()
                                 if (z.temperature_group if key == "temperature" else z.moisture) in wanted)  # fmt: skip
-                allows.append((frozenset(fold(w) for w in entry["words"]), ids))
+                allows.append((key, frozenset(fold(w) for w in entry["words"]), ids))
         return cls(tuple(allows), frozenset(data.get("not_before") or ()), frozenset(data.get("not_after") or ()),
                    tuple(climate))  # fmt: skip
 
@@ -108,10 +108,13 @@ class ClimateWords:
         used = {w for before, w, after in zip(padded, words, padded[2:], strict=False)
                 if after not in self.not_before and before not in self.not_after}  # fmt: skip
         found: frozenset[str] | None = None
-        for named, ids in self.allows:
-            if named & used:
-                narrower = ids if found is None else found & ids
-                found = narrower or found  # a word that would leave no zone is passed over
+        for kind in ("temperature", "moisture"):
+            said: frozenset[str] | None = None  # what the words of one kind allow together
+            for of_kind, named, ids in self.allows:
+                if of_kind == kind and named & used:  # "warm temperate": both; "boreal and temperate": either
+                    said = ids if said is None else (said & ids) or (said | ids)
+            if said is not None:  # a kind that would leave no zone is passed over ("cold mountain")
+                found = said if found is None else (found & said) or found
         return [z for z in self.order if z in (found or ())]
 
 

@@ -233,6 +233,18 @@ def test_figures_of_opposite_sign_are_conflicting(small_kb: KnowledgeBase) -> No
     by_outcome = small_kb.gaps("outcome", rows="practice")
     assert by_outcome.cell("boreal-pits", "soil_carbon").state == "conflicting"
     assert by_outcome.cell("boreal-pits", "yield").state == "absolute_gap"
+    # figures whose context names the climate they were measured in count in that climate only: a gain in the
+    # tropics and a loss in cold, dry climates do not conflict in either
+    _sheet(PRACTICES / "zai-planting-pits.en.md", small_kb.folder / "boreal-pits.en.md", id="boreal-pits",
+           climate_zones=["boreal_dry", "tropical_dry"], unsuited=[], references=studies, inputs=[], labour=[],
+           costs=[], soc_effect=[{**effects[0], "context": "Meta-analysis of tropical studies"},
+                                 {**effects[1], "context": "Field trials in cold, dry climates"}])  # fmt: skip
+    assert small_kb.ingest([small_kb.folder], index=False).count("failed") == 0
+    by_zone = small_kb.gaps(rows="practice")
+    tropical, boreal = by_zone.cell("boreal-pits", "tropical_dry"), by_zone.cell("boreal-pits", "boreal_dry")
+    assert tropical.state != "conflicting" and [f["figure"] for f in tropical.figures] == [{"mean": 0.3}]
+    assert boreal.state != "conflicting" and [f["figure"] for f in boreal.figures] == [{"low": -12, "high": -4}]
+    assert small_kb.gaps("outcome", rows="practice").cell("boreal-pits", "soil_carbon").state == "conflicting"
 
 
 def test_unanswered_questions_are_the_demand_layer(tmp_path: Path) -> None:

@@ -165,6 +165,18 @@ def test_conditions_parse() -> None:
         ("zona alta de montaña del trópico", ["tropical_montane"]),
         ("the humid tropics", ["tropical_wet", "tropical_moist"]),
         ("semi-arid", ["tropical_dry", "warm_temperate_dry", "cool_temperate_dry", "boreal_dry", "polar_dry"]),
+        # two temperatures that exclude each other are either one
+        (
+            "on boreal and temperate organic soils",
+            [
+                "warm_temperate_moist",
+                "warm_temperate_dry",
+                "cool_temperate_moist",
+                "cool_temperate_dry",
+                "boreal_moist",
+                "boreal_dry",
+            ],
+        ),
         # a word that would leave no zone is passed over: only the tropics have a montane zone
         ("a cold mountain climate", ["cool_temperate_moist", "cool_temperate_dry", "boreal_moist", "boreal_dry"]),
         # seasons, dry matter, a field drying out and fresh manure describe no climate
