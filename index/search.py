@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -281,9 +282,7 @@ class Searcher:
         every sheet it so reached put them above the English document that answers it."""
         cat = self.catalog
         present = {cat.chunk_doc[r] for r in rows}
-        reached: dict[str, int] = {}
-        for doc in present:
-            reached[cat.family[doc]] = reached.get(cat.family[doc], 0) + 1
+        reached = Counter(cat.family[d] for d in present)
         families = [fam for fam, versions in reached.items() if versions > 1]
         missing = (m for fam in families for m in self.passing_members(fam) if m not in present)
         return [r for m in missing for r in cat.doc_rows.get(m, ())]
