@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.store import Store, StoredDocument
+
+if TYPE_CHECKING:
+    from index.vectors import VectorIndex
 
 # WOCAT's own questionnaire fields (see ingest/formats/wocat.py); other documents have none of them
 WOCAT_FACETS = (
@@ -96,6 +100,7 @@ class Catalog:
     doc_rows: dict[str, list[int]] = field(default_factory=dict)  # document -> its rows
     title_terms: dict[str, set[str]] = field(default_factory=dict)  # index terms of titles, filled by search
     family_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # filled by search (feedback)
+    _directions: dict[str, np.ndarray] | None = None  # filled by `language_directions`
 
     @classmethod
     def load(cls, store: Store, rows: list | None = None) -> Catalog:
@@ -135,6 +140,28 @@ class Catalog:
             position={int(cid): i for i, cid in enumerate(ids)},
             doc_rows=doc_rows,
         )
+
+    def language_directions(self, vectors: VectorIndex) -> dict[str, np.ndarray]:
+        """What each language adds to an embedding, measured on the documents that exist in several languages
+        (the practice sheets): for each such family, the mean chunk vector of each language version less the
+        mean over its versions, averaged over families. Parallel versions say the same thing, so what differs
+        is the language, not the topic. Empty when the store holds no document in two languages."""
+        if self._directions is None:
+            shifts: dict[str, list[np.ndarray]] = {}
+            for members in self.members.values():
+                by_lang = {
+                    self.docs[m].languages[0]: m for m in members if self.docs[m].languages and m in self.doc_rows
+                }
+                if len(by_lang) < 2:
+                    continue
+                means = {
+                    lang: vectors.vectors(self.chunk_ids[self.doc_rows[m]]).mean(axis=0) for lang, m in by_lang.items()
+                }
+                centre = np.mean(list(means.values()), axis=0)
+                for lang, mean in means.items():
+                    shifts.setdefault(lang, []).append(mean - centre)
+            self._directions = {lang: np.mean(s, axis=0) for lang, s in shifts.items()}
+        return self._directions
 
     def matches(self, doc_id: str, filters: dict[str, set[str]]) -> bool:
         """Same key: any value; different keys: all of them."""

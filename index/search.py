@@ -36,7 +36,7 @@ TITLE_WEIGHT = 0.5  # added for a document whose title names every term group of
 # what that result is about rather than chance word matches (which differ from one query language to another).
 # One family, not three, since every version of a candidate practice is scored (docs/search.md, 5 December 2026).
 FEEDBACK_DOCS = 1
-FEEDBACK_WEIGHT = 2.0
+FEEDBACK_WEIGHT = 3.0
 SNIPPET_CHARS = 260
 
 
@@ -141,9 +141,11 @@ def group_bags(
     return bags
 
 
-def _zscore(x: np.ndarray) -> np.ndarray:
-    std = x.std()
-    return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
+def _zscore(x: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """`x` standardised by the mean and standard deviation of `reference` (by default, of `x` itself)."""
+    ref = x if reference is None else reference
+    std = ref.std() if len(ref) else 0.0
+    return (x - ref.mean()) / std if std > 1e-9 else np.zeros_like(x)
 
 
 @dataclass(slots=True)
@@ -266,10 +268,13 @@ class Searcher:
         if mode == "hybrid":
             rows.update(self.other_versions(rows))
         order = np.array(sorted(rows), dtype=np.int64)
-        final = self._fuse(order, lex, dense, qvec, mode)
-        if mode == "hybrid" and len(order) > FEEDBACK_DOCS:
-            final = self._feedback(order, final)
         found = (lex[order] > 0, np.fromiter((r in dense for r in order.tolist()), dtype=bool, count=len(order)))
+        # the scores are z-scored over the chunks that either search found, not over the other versions' chunks added
+        # only to score families: their number depends on how many families the query reached in two languages
+        sample = found[0] | found[1]
+        final = self._fuse(order, lex, dense, sample, qvec, mode)
+        if mode == "hybrid" and len(order) > FEEDBACK_DOCS:
+            final = self._feedback(order, final, sample)
         return self._assemble(plan.query, mode, order, final, found, plan.k, plan.group_by, plan.place)
 
     def other_versions(self, rows: set[int]) -> list[int]:
@@ -288,29 +293,49 @@ class Searcher:
         return [r for m in missing for r in cat.doc_rows.get(m, ())]
 
     def _fuse(
-        self, rows: np.ndarray, lex: np.ndarray, dense: dict[int, float], qvec: np.ndarray | None, mode: str
+        self,
+        rows: np.ndarray,
+        lex: np.ndarray,
+        dense: dict[int, float],
+        sample: np.ndarray,  # per row: whether it counts in the z-scores' mean and spread
+        qvec: np.ndarray | None,
+        mode: str,
     ) -> np.ndarray:
         if not len(rows):
             return np.zeros(0, dtype=np.float32)
-        if mode == "lexical":
+        if mode == "lexical" or qvec is None:
             return lex[rows]
         missing = [r for r in rows.tolist() if r not in dense]
-        if missing and qvec is not None:  # lexical candidates outside the dense pool: score them exactly
+        if missing:  # lexical candidates outside the dense pool: score them exactly
             vectors = self.ix.vectors.vectors(self.catalog.chunk_ids[missing])
             dense.update(zip(missing, (vectors @ qvec).tolist(), strict=True))
         dense_scores = np.array([dense[r] for r in rows.tolist()], dtype=np.float32)
         dense_scores = np.where(dense_scores > 0, dense_scores * self.catalog.chunk_weight[rows], dense_scores)
-        if mode == "dense":
+        if mode == "dense":  # the model's own cosines: the offsets below were measured to help only beside BM25
             return dense_scores
+        dense_scores -= self.language_offsets(rows, qvec)
         doc_nos, inverse = np.unique(self.catalog.chunk_doc_no[rows], return_inverse=True)
         names = self.catalog.doc_names
         title = np.array([self.title_coverage(names[n]) for n in doc_nos.tolist()], dtype=np.float32)[inverse]
-        return _zscore(lex[rows]) + DENSE_WEIGHT * _zscore(dense_scores) + TITLE_WEIGHT * title
+        lex_z, dense_z = _zscore(lex[rows], lex[rows][sample]), _zscore(dense_scores, dense_scores[sample])
+        return lex_z + DENSE_WEIGHT * dense_z + TITLE_WEIGHT * title
 
-    def _feedback(self, rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    def language_offsets(self, rows: np.ndarray, qvec: np.ndarray) -> np.ndarray:
+        """How much of each row's cosine to the query comes from the row's language: the query's cosine to that
+        language's direction (`Catalog.language_directions`). A Spanish question scores about 0.77 against any
+        Spanish practice sheet and 0.73 against English text on the same topic; without the offset, the
+        sheets in the question's language outrank the English passage that answers it."""
+        directions = self.catalog.language_directions(self.ix.vectors)
+        if not directions:
+            return np.zeros(len(rows), dtype=np.float32)
+        offset = {lang: float(d @ qvec) for lang, d in directions.items()}
+        langs = self.catalog.chunk_lang
+        return np.array([offset.get(langs[r] or "", 0.0) for r in rows.tolist()], dtype=np.float32)
+
+    def _feedback(self, rows: np.ndarray, scores: np.ndarray, sample: np.ndarray) -> np.ndarray:
         """Scores after feedback: the best family stays first; every other candidate gains FEEDBACK_WEIGHT times the
-        z-scored cosine of its family to the mean of the best FEEDBACK_DOCS families (ranked by `family_scores`).
-        """
+        z-scored cosine (over the `sample` rows) of its family to the mean of the best FEEDBACK_DOCS families
+        (ranked by `family_scores`)."""
         cat = self.catalog
         fams = [cat.family[cat.chunk_doc[r]] for r in rows.tolist()]
         pooled = self.family_scores(self.best_per_document(rows, scores), float(scores.min()))
@@ -318,7 +343,8 @@ class Searcher:
         vectors = {fam: self.family_vector(fam) for fam in ranked}
         centroid = np.mean([vectors[fam] for fam in ranked[:FEEDBACK_DOCS]], axis=0)
         sims = {fam: float(v @ centroid) for fam, v in vectors.items()}
-        fed = scores + FEEDBACK_WEIGHT * _zscore(np.array([sims[f] for f in fams], dtype=np.float32))
+        closeness = np.array([sims[f] for f in fams], dtype=np.float32)
+        fed = scores + FEEDBACK_WEIGHT * _zscore(closeness, closeness[sample])
         head = np.array([f == ranked[0] for f in fams])
         if head.all():
             return scores

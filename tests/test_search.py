@@ -88,7 +88,7 @@ def test_feedback_compares_families_by_all_their_language_versions(corpus_kb):
             cat.doc_rows["practice:residue-retention:en"][0],
         ]
     )
-    sims = searcher._feedback(rows, np.array([5.0, 4.0, 3.0, 1.0, 0.5], dtype=np.float32))
+    sims = searcher._feedback(rows, np.array([5.0, 4.0, 3.0, 1.0, 0.5], dtype=np.float32), np.ones(5, dtype=bool))
     assert sims[:3].min() > sims[3]
     assert sims[4] > sims[3]  # residue retention is nearer to tillage practices than mangroves are
 
@@ -129,6 +129,65 @@ def test_a_practice_is_ranked_by_all_its_language_versions(corpus_kb):
     }
     for lang, found in hits.items():
         assert found[0].family == "practice:no-till", lang
+
+
+def test_the_language_of_a_chunk_does_not_decide_its_cosine(corpus_kb):
+    searcher = Searcher(corpus_kb.indexes())
+    cat, vectors = searcher.catalog, corpus_kb.vector_index()
+    directions = cat.language_directions(vectors)
+    assert sorted(directions) == ["en", "es", "fr"]  # from the sheets' versions; the seeds are in English only
+    # each family's versions are measured against their own mean: the directions cancel out
+    np.testing.assert_allclose(sum(directions.values()), 0, atol=1e-5)
+    # a question leans towards its own language's direction, whatever it is about
+    questions = {
+        "es": ["¿Cuánto carbono almacena el biocarbón?", "¿Qué presupuesto aprobó el Consorcio para 2022?"],
+        "fr": ["Combien de carbone le biochar stocke-t-il ?", "Quel budget le Consortium a-t-il adopté en 2022 ?"],
+        "en": ["How much carbon does biochar store?", "What budget did the Consortium adopt for 2022?"],
+    }
+    for lang, texts in questions.items():
+        for qvec in corpus_kb.embed_queries(texts):
+            offsets = {code: float(d @ qvec) for code, d in directions.items()}
+            assert max(offsets, key=offsets.__getitem__) == lang, (lang, offsets)
+    # what search subtracts from each candidate's cosine: its language's offset
+    rows = np.array([cat.doc_rows[f"practice:biochar:{lang}"][0] for lang in ("en", "fr", "es")])
+    qvec = corpus_kb.embed_queries(questions["es"][:1])[0]
+    expected = [float(directions[lang] @ qvec) for lang in ("en", "fr", "es")]
+    np.testing.assert_allclose(searcher.language_offsets(rows, qvec), expected, rtol=1e-5)
+
+
+def test_a_store_without_parallel_versions_has_no_language_offsets(tmp_path):
+    kb = KnowledgeBase.open(tmp_path / "home")
+    (tmp_path / "a.md").write_text("# Compost\n\nCompost raises soil organic carbon in sandy soils.\n")
+    (tmp_path / "b.md").write_text("# Compost\n\nEl compost aumenta el carbono orgánico de los suelos arenosos.\n")
+    kb.ingest([tmp_path / "a.md", tmp_path / "b.md"])
+    searcher = Searcher(kb.indexes())
+    assert searcher.catalog.language_directions(kb.vector_index()) == {}  # two documents, not two versions of one
+    qvec = kb.embed_queries(["compost"])[0]
+    assert not searcher.language_offsets(np.arange(len(searcher.catalog.chunk_ids)), qvec).any()
+
+
+def test_chunks_added_to_score_other_versions_do_not_change_the_scale(corpus_kb):
+    # the fusion's z-scores are taken over the chunks that the two searches returned; the other versions' chunks,
+    # added to score the families reached in two languages, are scored on that scale but do not set it
+    searcher = Searcher(corpus_kb.indexes())
+    plan = searcher.prepare("¿cuánto carbono almacena el biocarbón en el suelo?")
+    qvec = corpus_kb.embed_queries([plan.query.text])[0]
+    ids, cosines = corpus_kb.vector_index().search(qvec[None, :], 30, None)
+    pool = {searcher.catalog.position[int(i)]: float(s) for i, s in zip(ids[0], cosines[0], strict=True)}
+    retrieved = sorted(set(pool) | {int(r) for r in np.argsort(-plan.lex)[:30] if plan.lex[r] > 0})
+    added = [r for r in range(len(searcher.catalog.chunk_ids)) if r not in retrieved][:200]
+
+    def fused(rows: list[int]) -> np.ndarray:
+        order = np.array(sorted(rows))
+        sample = np.isin(order, retrieved)
+        return searcher._fuse(order, plan.lex, dict(pool), sample, qvec, "hybrid")[sample]
+
+    alone, beside = fused(retrieved), fused([*retrieved, *added])
+    np.testing.assert_allclose(alone, beside, rtol=1e-4, atol=1e-4)
+    # counted in the scale, the same chunks would have moved every score
+    order = np.array(sorted([*retrieved, *added]))
+    every = searcher._fuse(order, plan.lex, dict(pool), np.ones(len(order), dtype=bool), qvec, "hybrid")
+    assert not np.allclose(every[np.isin(order, retrieved)], alone, atol=1e-2)
 
 
 def test_english_query_finds_spanish_only_text(tmp_path):
