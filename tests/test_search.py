@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from langchain_core.runnables import RunnableLambda
 
+import index.search as search_module
 from index.kb import KnowledgeBase
 from index.search import Searcher, query_language, stopword_vote
 from index.vectors import IndexMismatchError
@@ -262,6 +263,22 @@ def test_modes_say_what_found_each_hit(corpus_kb):
     assert lexical.hits[0].family == dense.hits[0].family == "practice:biochar"
     with pytest.raises(ValueError, match="mode"):
         corpus_kb.search("biochar", mode="fuzzy")
+
+
+def test_hybrid_hits_say_which_search_found_them(corpus_kb, monkeypatch):
+    # the word index looks for biochar, the vectors for mangroves: each hit is found by one of them
+    monkeypatch.setattr(search_module, "POOL", 5)
+    searcher = Searcher(corpus_kb.indexes())
+    plan = searcher.prepare("biochar", k=10)
+    qvec = corpus_kb.embed_queries(["restoring mangrove forests on tidal coasts"])[0]
+    hits = searcher.finish(plan, qvec).hits
+    cat = searcher.catalog
+    ids, _ = corpus_kb.vector_index().search(qvec[None, :], 5, None)
+    nearest = {cat.family[cat.chunk_doc[cat.position[int(i)]]] for i in ids[0]}
+    assert "practice:mangrove-restoration" in nearest
+    for hit in hits:
+        assert ("dense" in hit.found_by) == (hit.family in nearest), (hit.family, hit.found_by)
+    assert any(h.found_by == ["lexical"] and h.family == "practice:biochar" for h in hits)
 
 
 def test_snippet_highlights_the_query_words(corpus_kb):
