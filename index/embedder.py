@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from index.models import ModelUnavailableError, resolve_model_dir
+from index.models import ModelUnavailableError, load_sentence_transformer, resolve_model_dir
 from index.quantized import ExportError, Int8QueryEncoder
 
 log = logging.getLogger(__name__)
@@ -80,10 +80,8 @@ class SentenceTransformerEmbedder(Embedder):
     def model(self) -> Any:
         """The SentenceTransformer, loaded on first use."""
         if self._model is None:
-            from sentence_transformers import SentenceTransformer
-
             try:
-                model = SentenceTransformer(str(self.folder), device=self.device, local_files_only=True)
+                model = load_sentence_transformer(self.folder, self.device)
             except Exception as exc:
                 raise ModelUnavailableError(
                     f"could not load embedding model {self.name!r} from {self.folder}: {exc}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 BUNDLED_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 DEFAULT_MODEL = "multilingual-e5-small"
@@ -11,6 +12,16 @@ DEFAULT_MODEL = "multilingual-e5-small"
 
 class ModelUnavailableError(RuntimeError):
     """The configured model is not on this machine; the message says how to provide it."""
+
+
+def load_sentence_transformer(folder: Path, device: str, **model_kwargs: Any) -> Any:
+    """A sentence-transformers model from its folder, offline, without the weight-loading progress bar that
+    transformers draws on stderr (`humus ingest` and a serving log would show it on every start)."""
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    return SentenceTransformer(str(folder), device=device, local_files_only=True, model_kwargs=model_kwargs or None)
 
 
 def cache_root() -> Path:

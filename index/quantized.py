@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from index.models import cache_root
+from index.models import cache_root, load_sentence_transformer
 
 log = logging.getLogger(__name__)
 
@@ -156,12 +156,8 @@ def _export_float(folder: Path, target: Path) -> tuple[dict[str, np.ndarray], np
     thread), for the same vectors to within 2e-4 in cosine.
     """
     import torch
-    from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(
-        str(folder), device="cpu", local_files_only=True, model_kwargs={"attn_implementation": "eager"}
-    )
-    model = model.float().eval()
+    model = load_sentence_transformer(folder, "cpu", attn_implementation="eager").float().eval()
     inputs = _input_names(model)
 
     class Forward(torch.nn.Module):

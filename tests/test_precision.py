@@ -36,3 +36,9 @@ def test_bf16_vectors_match_fp32() -> None:
     assert bf16.dtype == np.float32 and bf16.shape == fp32.shape
     assert np.allclose(np.linalg.norm(bf16, axis=1), 1, atol=1e-4)
     assert (fp32 * bf16).sum(axis=1).min() > 0.999
+
+
+def test_loading_a_model_draws_no_progress_bar(capfd: pytest.CaptureFixture[str]) -> None:
+    """`humus ingest` and a serving log would otherwise show transformers' "Loading weights" bar on each start."""
+    SentenceTransformerEmbedder("all-MiniLM-L6-v2", precision="fp32", device="cpu").embed_batch(["compost"])
+    assert "Loading weights" not in capfd.readouterr().err
