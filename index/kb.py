@@ -221,9 +221,36 @@ class KnowledgeBase:
                 if not Path(stored).exists() and not stored.startswith("memory:"):
                     report.pruned += self.store.remove_file(stored)
                     self.store.log(report.run_id, stored, "pruned")
+        where = {str(Path(f.path).resolve()): i for i, f in enumerate(report.files)}
+        for result in self._read_again(report.run_id):
+            i = where.get(result.path)
+            if i is None:
+                report.files.append(result)
+            else:  # read in this run before another file took its documents away: this reading replaces it
+                report.files[i] = result
+            if on_file is not None:
+                on_file(result)
         if index:
             self.sync(progress)
         return report
+
+    def _read_again(self, run_id: str) -> list[FileResult]:
+        """Read again the files whose documents went with another file's copy of them.
+
+        The same practice sheet or WOCAT record in two files is stored once, from the file read last; when that
+        file is pruned, deleted or changed, the other file's copy comes back, although that file did not change.
+        A file no longer on disk is left to `prune`."""
+        results = []
+        for stored in self.store.files_missing_documents():
+            path = Path(stored)
+            if stored.startswith("memory:") or not path.exists():
+                continue
+            result = self._ingest_one(path, None, again=True)
+            if result.status == "ingested":
+                result.message = "read again: its documents had gone with another file's copy"
+            self.store.log(run_id, result.path, result.status, result.message or None)
+            results.append(result)
+        return results
 
     def add(self, name: str, documents: list[Document], *, index: bool = True) -> list[str]:
         """Store documents built in code (not read from a file) under a name; replaces that name's previous set."""
@@ -238,16 +265,17 @@ class KnowledgeBase:
         """Forget a file (or an `add` name as `memory:NAME`) and its documents."""
         with self._lock:
             removed = self.store.remove_file(path)
+            self._read_again(uuid.uuid4().hex[:12])
             if index:
                 self.sync()
         return removed
 
-    def _ingest_one(self, path: Path, doc_type: str | None) -> FileResult:
+    def _ingest_one(self, path: Path, doc_type: str | None, again: bool = False) -> FileResult:
         try:
             data = read_file(path, self.config.max_file_bytes)
             key = str(path.resolve())
             digest = file_hash(data)
-            if self.store.file_hash(key) == digest and doc_type is None:
+            if self.store.file_hash(key) == digest and doc_type is None and not again:
                 return FileResult(str(path), "unchanged")
             model_dir = str(resolve_model_dir(self.model))
             c = self.config
@@ -256,8 +284,14 @@ class KnowledgeBase:
             return FileResult(str(path), "failed", str(exc))
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
             return FileResult(str(path), "failed", f"unexpected error: {type(exc).__name__}: {exc}")
+        held = self.store.document_paths([d.id for d in documents])  # a copy read from another file
         written = self.store.replace_file(key, digest, len(data), documents)
         warnings = sorted({w for d in documents for w in d.metadata.get("warnings", [])})
+        warnings += [
+            f"{i} is also in {held[i]}: the store keeps one copy, this file's"
+            for i in written
+            if held.get(i, key) != key
+        ]
         return FileResult(str(path), "ingested", documents=written, warnings=warnings)
 
     # --- indexes ---------------------------------------------------------------------------

@@ -34,6 +34,13 @@ CREATE TABLE IF NOT EXISTS files (
     size INTEGER NOT NULL,
     ingested_at TEXT NOT NULL
 );
+-- every document id a file yields, whether the store keeps that file's copy or another file's (the same practice
+-- sheet or WOCAT record in two files): what to read again when the kept copy goes
+CREATE TABLE IF NOT EXISTS file_docs (
+    path TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    PRIMARY KEY (path, doc_id)
+);
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
     path TEXT NOT NULL,
@@ -243,6 +250,7 @@ class Store:
                 if self._insert(db, doc):
                     written.append(doc.id)
             db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (path, content_hash, size, now()))
+            db.executemany("INSERT OR IGNORE INTO file_docs VALUES (?, ?)", [(path, d.id) for d in documents])
         return written
 
     def remove_file(self, path: str) -> int:
@@ -251,6 +259,21 @@ class Store:
             n = self._delete_path(db, path)
             db.execute("DELETE FROM files WHERE path=?", (path,))
         return n
+
+    def document_paths(self, ids: list[str]) -> dict[str, str]:
+        """The file each of these documents was read from, for those the store holds in full (not a WOCAT list
+        page's stub of a record)."""
+        rows = self._rows_in("SELECT id, path, metadata FROM documents WHERE id IN ({marks})", ids)
+        return {r["id"]: r["path"] for r in rows if not json.loads(r["metadata"]).get("stub")}
+
+    def files_missing_documents(self) -> list[str]:
+        """Stored files that yield a document the store no longer holds: its copy came from another file, which
+        has since been removed or changed."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT path FROM file_docs f WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = f.doc_id)"
+            " ORDER BY path"
+        )
+        return [r["path"] for r in rows]
 
     # --- documents -----------------------------------------------------------------------
 
@@ -291,6 +314,7 @@ class Store:
         return True
 
     def _delete_path(self, db: sqlite3.Connection, path: str) -> int:
+        db.execute("DELETE FROM file_docs WHERE path=?", (path,))
         ids = [r["id"] for r in db.execute("SELECT id FROM documents WHERE path=?", (path,))]
         self._delete_ids(db, ids)
         return len(ids)

@@ -117,6 +117,58 @@ def test_practice_sheet_front_matter_becomes_metadata(kb: KnowledgeBase, tmp_pat
     assert "How to do it" in sections
 
 
+def _two_copies(kb: KnowledgeBase, tmp_path: Path) -> tuple[Path, Path]:
+    """The same sheet in two folders (a copy kept elsewhere), both read: the store holds the copy read last."""
+    kept, other = tmp_path / "kept", tmp_path / "copy"
+    for folder in (kept, other):
+        folder.mkdir()
+        (folder / "mulch.en.md").write_text(PRACTICE)
+    report = kb.ingest([kept, other])
+    doc = kb.store.document("practice:mulch:en")
+    assert doc is not None and Path(doc.path).parent == other
+    assert report.files[0].warnings == [] and str(kept) in report.files[1].warnings[0]  # the user is told
+    return kept, other
+
+
+def test_a_pruned_copy_of_a_sheet_leaves_the_other_copy_in_the_store(kb: KnowledgeBase, tmp_path: Path) -> None:
+    kept, other = _two_copies(kb, tmp_path)
+    shutil.rmtree(other)
+    report = kb.ingest([kept], prune=True)
+    doc = kb.store.document("practice:mulch:en")
+    assert doc is not None and Path(doc.path).parent == kept  # not lost while a file still holds it
+    assert report.pruned == 1 and report.count("ingested") == 1 and report.count("unchanged") == 0
+    assert "read again" in report.files[0].message
+    assert [h.doc_id for h in kb.search("crop residues protective layer", k=1).hits] == ["practice:mulch:en"]
+    assert kb.ingest([kept]).count("unchanged") == 1  # and read once, not on every run
+
+
+def test_deleting_or_changing_one_copy_of_a_sheet_keeps_the_other(kb: KnowledgeBase, tmp_path: Path) -> None:
+    kept, other = _two_copies(kb, tmp_path)
+    (other / "mulch.en.md").write_text(PRACTICE.replace("id: mulch", "id: straw-mulch"))
+    report = kb.ingest([other])  # the copy now holds another practice: the first copy's sheet comes back
+    assert {f.status for f in report.files} == {"ingested"} and len(report.files) == 2
+    assert kb.store.document("practice:mulch:en") is not None
+    assert kb.store.document("practice:straw-mulch:en") is not None
+    (other / "mulch.en.md").write_text(PRACTICE)
+    kb.ingest([other])
+    kb.delete(str((other / "mulch.en.md").resolve()))
+    doc = kb.store.document("practice:mulch:en")
+    assert doc is not None and Path(doc.path).parent == kept
+
+
+def test_a_wocat_stub_comes_back_when_its_full_record_goes(kb: KnowledgeBase, tmp_path: Path) -> None:
+    listing, detail = "api_v2_list_page1.json", "api_v2_detail_technologies_1724.json"
+    for name in (listing, detail):
+        shutil.copy(WOCAT / name, tmp_path / name)
+    kb.ingest([tmp_path / listing])
+    full = kb.ingest([tmp_path / detail])
+    assert full.files[0].warnings == []  # a full record taking a list page's stub's place is no news
+    assert not kb.store.document("wocat:technologies_1724").metadata.get("stub")
+    (tmp_path / detail).unlink()
+    kb.ingest([tmp_path], prune=True)
+    assert kb.store.document("wocat:technologies_1724").metadata.get("stub")  # the list page's entry
+
+
 PRACTICE = """---
 id: mulch
 lang: en
