@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # The aspects each part of a sheet speaks to: its body sections (ingest.practice.SECTION_KEYS) and its fields.
 SECTION_ASPECTS = {
     "what": {"what"}, "how": {"how", "risk"}, "why": {"why", "benefit"},
-    "results": {"results", "risk", "benefit"}, "where": {"where", "risk"}, "barriers": {"risk"},
+    "results": {"results", "benefit"}, "where": {"where", "risk"}, "barriers": {"risk"},
 }  # fmt: skip
 FIELD_ASPECTS = {
     "soc_effect": {"results"}, "inputs": {"how"}, "labour": {"how", "cost"}, "costs": {"cost"},

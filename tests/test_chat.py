@@ -325,6 +325,8 @@ def test_a_question_on_risks_or_costs_is_answered_from_those_parts_of_the_sheet(
     for question, lang, field in (
         ("What are the downsides of no-till?", "en", ("Drawbacks", "Safety")),
         ("Quels sont les inconvénients du semis direct ?", "fr", ("Inconvénients", "Sécurité")),
+        # the results paragraph (how much carbon biochar could save) says nothing of what can go wrong
+        ("Quels sont les risques du biochar ?", "fr", ("Inconvénients", "Sécurité", "Obstacles")),
         ("What does it cost to rewet a drained peatland?", "en", ("Cost",)),
         ("¿Cuánto cuesta el encalado hecho por un contratista?", "es", ("Costo", "costaba")),
     ):
