@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import uuid
@@ -221,9 +222,9 @@ class KnowledgeBase:
                 if not Path(stored).exists() and not stored.startswith("memory:"):
                     report.pruned += self.store.remove_file(stored)
                     self.store.log(report.run_id, stored, "pruned")
-        where = {str(Path(f.path).resolve()): i for i, f in enumerate(report.files)}
+        read = {os.path.realpath(f.path): i for i, f in enumerate(report.files) if f.status != "failed"}
         for result in self._read_again(report.run_id):
-            i = where.get(result.path)
+            i = read.get(result.path)
             if i is None:
                 report.files.append(result)
             else:  # read in this run before another file took its documents away: this reading replaces it

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from index.kb import KnowledgeBase
 from ingest.formats.docx import parse_docx
 from ingest.formats.html import parse_html
 from ingest.formats.markdown import parse_markdown, parse_text
@@ -227,3 +228,16 @@ def test_utf16_without_byte_order_mark_is_text(encoding: str) -> None:
 def test_binary_with_nul_bytes_is_still_binary() -> None:
     for data in (b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 40, bytes([1, 0, 2, 0, 3, 0]) * 500):
         assert _refused(lambda data=data: parse_text(data, Path("x.txt"))) == "binary content, not text"
+
+
+def test_an_ingest_of_link_loops_reports_them_and_goes_on(kb: KnowledgeBase, tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "real.txt").write_text("soil carbon under no-till")
+    (folder / "a.txt").symlink_to(folder / "b.txt")
+    (folder / "b.txt").symlink_to(folder / "a.txt")
+    for paths in ([folder], [folder / "a.txt", folder / "real.txt"]):  # a folder, and the link named directly
+        report = kb.ingest(paths, prune=True)
+        status = {Path(f.path).name: (f.status, f.message) for f in report.files}
+        assert status["a.txt"] == ("failed", "cannot read: symbolic link loop")
+        assert status["real.txt"][0] in ("ingested", "unchanged")
