@@ -138,7 +138,7 @@ def _delete(kb: KnowledgeBase, home: Path, doc_id: str) -> list[str]:
     uploaded = Path(doc.path)
     if uploaded.parent == (home / UPLOADS).resolve() and uploaded.exists():
         uploaded.unlink()
-    return gone
+    return [i for i in gone if kb.store.document(i) is None]  # not those another file still holds
 
 
 def _tidy(home: Path) -> None:

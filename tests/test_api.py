@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from conftest import API_KEY, RASTER
+from conftest import API_KEY, RASTER, ROOT
 from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
@@ -249,6 +249,21 @@ def test_upload_search_delete(client: TestClient, served: Settings) -> None:
     )
     hits = client.get("/api/search", params={"q": "Humusland kelp"}).json()["results"]
     assert all(h["doc_id"] != result["documents"][0] for h in hits)
+
+
+def test_deleting_an_uploaded_copy_of_a_sheet_brings_the_corpus_copy_back(client: TestClient) -> None:
+    sheet = (ROOT / "corpus" / "practices" / "mulching.en.md").read_text(encoding="utf-8")
+    edited = sheet.replace('summary: "', 'summary: "Humusland straw trial. ', 1).encode()
+    upload = client.post(
+        "/api/documents", files=[("files", ("my-mulching.md", edited, "text/markdown"))], headers={"X-API-Key": KEY}
+    )
+    result = _finished(client, upload.json())["files"][0]
+    assert result["documents"] == ["practice:mulching:en"]  # the upload's copy is the one kept
+    assert "Humusland" in client.get("/api/documents/practice:mulching:en").json()["metadata"]["summary"]
+    gone = client.delete("/api/documents/practice:mulching:en", params=WAIT, headers={"X-API-Key": KEY}).json()
+    assert gone["state"] == "done" and gone["deleted"] == []  # the corpus file still holds the sheet
+    back = client.get("/api/documents/practice:mulching:en").json()
+    assert "Humusland" not in back["metadata"]["summary"] and back["source"] == "mulching.en.md"
 
 
 def _finished(client: TestClient, job: dict) -> dict:
