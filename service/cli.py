@@ -77,6 +77,8 @@ def ingest(
             return
         if result.status == "failed":
             tqdm.write(f"failed  {result.path}: {result.message}", file=sys.stderr)
+        elif result.message:  # read again: its documents had gone with another file's copy
+            tqdm.write(f"note    {result.path}: {result.message}", file=sys.stderr)
         for warning in result.warnings:
             tqdm.write(f"warning {result.path}: {warning}", file=sys.stderr)
 

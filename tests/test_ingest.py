@@ -142,6 +142,26 @@ def test_a_pruned_copy_of_a_sheet_leaves_the_other_copy_in_the_store(kb: Knowled
     assert kb.ingest([kept]).count("unchanged") == 1  # and read once, not on every run
 
 
+def test_the_cli_says_which_files_it_read_again_and_why(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    kept, other = tmp_path / "kept", tmp_path / "copy"
+    for folder in (kept, other):
+        folder.mkdir()
+        (folder / "mulch.en.md").write_text(PRACTICE)
+    home = ["--home", str(tmp_path / "home")]
+    first = CliRunner().invoke(app, ["ingest", str(kept), str(other), *home])
+    assert f"warning {other / 'mulch.en.md'}: practice:mulch:en is also in {kept / 'mulch.en.md'}" in first.output
+    shutil.rmtree(other)
+    again = CliRunner().invoke(app, ["ingest", str(kept), "--prune", *home])
+    assert again.exit_code == 0, again.output
+    note = f"note    {kept / 'mulch.en.md'}: read again: its documents had gone with another file's copy"
+    assert note in again.output
+    assert "ingested 1, unchanged 0, failed 0, skipped 0, pruned 1" in again.output
+
+
 def test_deleting_or_changing_one_copy_of_a_sheet_keeps_the_other(kb: KnowledgeBase, tmp_path: Path) -> None:
     kept, other = _two_copies(kb, tmp_path)
     (other / "mulch.en.md").write_text(PRACTICE.replace("id: mulch", "id: straw-mulch"))
