@@ -246,7 +246,7 @@ class KnowledgeBase:
             path = Path(stored)
             if stored.startswith("memory:") or not path.exists():
                 continue
-            result = self._ingest_one(path, None, again=True)
+            result = self._ingest_one(path, self.store.file_doc_type(stored), again=True)  # read as it was
             if result.status == "ingested":
                 result.message = "read again: its documents had gone with another file's copy"
             self.store.log(run_id, result.path, result.status, result.message or None)
@@ -286,7 +286,7 @@ class KnowledgeBase:
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
             return FileResult(str(path), "failed", f"unexpected error: {type(exc).__name__}: {exc}")
         held = self.store.document_paths([d.id for d in documents])  # a copy read from another file
-        written = self.store.replace_file(key, digest, len(data), documents)
+        written = self.store.replace_file(key, digest, len(data), documents, doc_type)
         warnings = sorted({w for d in documents for w in d.metadata.get("warnings", [])})
         warnings += [
             f"{i} is also in {held[i]}: the store keeps one copy, this file's"

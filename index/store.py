@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
     content_hash TEXT NOT NULL,
     size INTEGER NOT NULL,
-    ingested_at TEXT NOT NULL
+    ingested_at TEXT NOT NULL,
+    doc_type TEXT  -- the type it was read as when one was forced (`--type`), so that reading it again keeps it
 );
 -- every document id a file yields, whether the store keeps that file's copy or another file's (the same practice
 -- sheet or WOCAT record in two files): what to read again when the kept copy goes
@@ -185,6 +186,8 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=10000")
         conn.executescript(SCHEMA)
+        if "doc_type" not in {r["name"] for r in conn.execute("PRAGMA table_info(files)")}:  # a store made before it
+            conn.execute("ALTER TABLE files ADD COLUMN doc_type TEXT")
         row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is None:
             conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -241,15 +244,26 @@ class Store:
     def file_paths(self) -> list[str]:
         return [r["path"] for r in self.conn.execute("SELECT path FROM files ORDER BY path")]
 
-    def replace_file(self, path: str, content_hash: str, size: int, documents: list[Document]) -> list[str]:
-        """Swap a file's documents for new ones in one transaction; returns the ids written."""
+    def file_doc_type(self, path: str) -> str | None:
+        """The document type a file was last read as by force (`--type`); None when it was inferred."""
+        row = self.conn.execute("SELECT doc_type FROM files WHERE path=?", (path,)).fetchone()
+        return row["doc_type"] if row else None
+
+    def replace_file(
+        self, path: str, content_hash: str, size: int, documents: list[Document], doc_type: str | None = None
+    ) -> list[str]:
+        """Swap a file's documents for new ones in one transaction; returns the ids written. `doc_type` is the type
+        forced on the file, if any."""
         with self.transaction() as db:
             self._delete_path(db, path)
             written = []
             for doc in documents:
                 if self._insert(db, doc):
                     written.append(doc.id)
-            db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (path, content_hash, size, now()))
+            db.execute(
+                "INSERT OR REPLACE INTO files (path, content_hash, size, ingested_at, doc_type) VALUES (?, ?, ?, ?, ?)",
+                (path, content_hash, size, now(), doc_type),
+            )
             db.executemany("INSERT OR IGNORE INTO file_docs VALUES (?, ?)", [(path, d.id) for d in documents])
         return written
 

@@ -142,6 +142,37 @@ def test_a_pruned_copy_of_a_sheet_leaves_the_other_copy_in_the_store(kb: Knowled
     assert kb.ingest([kept]).count("unchanged") == 1  # and read once, not on every run
 
 
+def test_a_file_read_again_keeps_the_type_it_was_given(kb: KnowledgeBase, tmp_path: Path) -> None:
+    kept, other = tmp_path / "kept", tmp_path / "copy"
+    for folder in (kept, other):
+        folder.mkdir()
+        (folder / "mulch.en.md").write_text(PRACTICE)
+    kb.ingest([kept], doc_type="position_paper")
+    kb.ingest([other])  # the copy read last is the one kept, as a practice sheet
+    assert kb.store.document("practice:mulch:en").doc_type == "practice"
+    shutil.rmtree(other)
+    report = kb.ingest([kept], prune=True)
+    assert "read again" in report.files[0].message
+    doc = kb.store.document("practice:mulch:en")
+    assert doc is not None and Path(doc.path).parent == kept
+    assert doc.doc_type == "position_paper" and doc.metadata["doc_type_source"] == "override"
+
+
+def test_a_store_made_before_the_forced_type_was_kept_opens(tmp_path: Path) -> None:
+    import sqlite3
+
+    from index.store import DB_NAME, Store
+
+    Store.open(tmp_path).close()
+    with sqlite3.connect(tmp_path / DB_NAME) as db:  # the files table as it was
+        db.execute("ALTER TABLE files DROP COLUMN doc_type")
+        db.execute("INSERT INTO files VALUES ('/old/file.md', 'h', 1, 'then')")
+    store = Store.open(tmp_path)
+    assert store.file_hash("/old/file.md") == "h" and store.file_doc_type("/old/file.md") is None
+    store.replace_file("/new/file.md", "h2", 2, [], doc_type="other")
+    assert store.file_doc_type("/new/file.md") == "other"
+
+
 def test_the_cli_says_which_files_it_read_again_and_why(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
