@@ -724,6 +724,10 @@ def test_the_sheet_search_finds_first_is_on_topic_though_the_question_names_anot
     hits = chat.kb.search(question, k=8, lang="en").hits
     named = chat.named(question, "en")["practice"]
     assert "no-till" in named and "mulching" not in named and hits[0].family == "practice:mulching"
+    # the named practices' sheets are read wherever search ranked them; left out of the hits, they no longer take
+    # all the best passages, so that other practices' sentences are among the candidates on any processor (the
+    # int8 encoder rounds differently with and without AVX-512 VNNI)
+    hits = [h for h in hits if h.family.split(":")[1] not in named]
     candidates = chat.scored(question, "en", hits)
     assert {c.off_topic for c in candidates if c.family == "practice:mulching"} == {False}
     others = [c for c in candidates if c.family.split(":")[1] not in {*named, "mulching"}]
