@@ -388,7 +388,7 @@ class Chat:
         practices = named["practice"]
         climates = set(named["climate_zone"] or zones().words.read(question))
         place = {*named["soil_class"], *climates}
-        aspects = asked_about(question)
+        aspects = asked_about(asking(question))  # "water is dear here. How much do we save?" asks no cost
         carbon_aside = EXCEPT_CARBON.search(question) is not None
         documents = self._documents(hits, lang, practices)
         candidates = self._candidates(documents, lang, groups, question, practices, aspects)
@@ -396,7 +396,7 @@ class Chat:
                     **defined_acronyms(c.text for c in candidates)}  # fmt: skip
         wants = wanted(question)
         # "how much does it cost?" asks for costs, not "how much water do we save? (water is dear here)"
-        asks_cost = "cost" in asked_about(asking(question)) and PER_UNIT.search(question) is None
+        asks_cost = "cost" in aspects and PER_UNIT.search(question) is None
         given = given_numbers(question, lang)  # not an answer ("how many partners had the 20 members?")
         # "in 2017", "its 9th meeting": its passage must hold them too; "600 mm of rain" describes the asker's farm,
         # and "entre deux irrigations" (between irrigations) counts nothing

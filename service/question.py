@@ -57,17 +57,19 @@ QUANTITY = re.compile(
     r"\b(?:how\s+(?:much|many|fast|quickly|big|large|long)|"
     r"how\s+(?:far|deep|high|tall|wide|steep|thick|heavy|dry|wet|moist)|"
     r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:[\w'’()-]+\s+){0,5}(?:rate|amount|share|percentage|budget|sum|number|"
-    r"cost|price|dose|proportion|distance|spacing|depth|height|length|width|slope|density|gain|increase)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
+    r"cost|price|dose|proportion|distance|spacing|depth|height|length|width|slope|density|gain|increase|"
+    r"reduction|decrease|loss)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
     r"what\s+(?:[\w-]+\s+){1,10}worth|"
     r"combien|quel(?:le)?s?\s+(?:(?:est|était|sont|étaient)\s+(?:le|la|les)\s+(?:\w+\s+){0,2})?"
     r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose|proportion|pourcentage|distance|[ée]cart|"
     r"[ée]cartement|espacement|profondeur|hauteur|longueur|largeur|pente|densit[ée]|gain|hausse|augmentation|vitesse|"
-    r"humidit[ée])|jusqu['’]o[uù]|"
+    r"humidit[ée]|r[ée]duction|baisse|diminution|perte)|jusqu['’]o[uù]|"
     r"cu[aá]nt[oa]s?|(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+(?:\w+\s+){0,2}"
     # "el número de socios" counts; "qué número de objetivo" asks for an identifier (a singular noun)
     r"(?:tasa|cantidad|presupuesto|porcentaje|monto|importe|n[uú]mero(?!\s+de\s+[^\W\d_]*[^\W\d_s]\b)|costo|coste|"
     r"precio|dosis|proporci[oó]n|distancia|espaciamiento|profundidad|altura|largo|longitud|ancho|anchura|pendiente|"
-    r"densidad|ganancia|aumento|velocidad|humedad|financiaci[oó]n|financiamiento)|"
+    r"densidad|ganancia|aumento|velocidad|humedad|financiaci[oó]n|financiamiento|reducci[oó]n|disminuci[oó]n|"
+    r"p[ée]rdida|descenso|ca[ií]da)|"
     # "¿qué tan rápido?", "¿hasta dónde?"; "¿qué parte del pasto?" is a share, "¿en qué parte?" a place
     r"qu[eé]\s+tan\s+\w+|hasta\s+d[oó]nde|(?<!en\s)(?<!de\s)(?<!a\s)qu[eé]\s+parte)\b",
     re.IGNORECASE,
