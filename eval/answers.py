@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from eval.harness import LANGS, ROOT, SHARED, _open
-from service.chat import Answer, Chat, Weights, choose, confident, runner_up
+from service.chat import Answer, Chat, Citation, Weights, choose, confident, runner_up
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -102,7 +102,17 @@ def has_fact(text: str, facts: list[str]) -> bool:
 
 def cites(answer: Answer, sources: list[str]) -> bool:
     """A citation names one of the expected documents (a practice id, or a file's name without extension)."""
-    return any(c.practice_id in sources or c.source.rsplit(".", 1)[0] in sources for c in answer.citations)
+    return any(_from(c, sources) for c in answer.citations)
+
+
+def _from(citation: Citation, sources: list[str]) -> bool:
+    return citation.practice_id in sources or citation.source.rsplit(".", 1)[0] in sources
+
+
+def points_to(answer: Answer, facts: list[str], sources: list[str]) -> bool:
+    """A refusal whose nearest passages (`Answer.closest`, shown under it) include one that holds the fact and
+    comes from an expected document: the asker is not told, but can read it there."""
+    return not answer.found and any(has_fact(c.quote, facts) and _from(c, sources) for c in answer.closest)
 
 
 def score_answers(kb: KnowledgeBase, llm: BaseChatModel | None = None) -> dict:
@@ -127,6 +137,7 @@ def score_answers(kb: KnowledgeBase, llm: BaseChatModel | None = None) -> dict:
             rows.append({
                 "id": item.id, "kind": item.kind, "split": item.split, "lang": lang, "question": question,
                 "found": answer.found, "fact": fact, "source": source, "ms": ms, "search_ms": search_ms,
+                "nearest": points_to(answer, item.fact[lang], item.source),
                 "answer": answer.answer, "cited": [c.source for c in answer.citations],
             })  # fmt: skip
     out: dict = {"answers": rows}
@@ -153,6 +164,7 @@ def _summary(rows: list[dict]) -> dict:
         "source": share([r["source"] for r in answerable]),
         "practice": share([r["fact"] and r["source"] for r in answerable if r["kind"] == "practice"]),
         "enquiry": share([r["fact"] and r["source"] for r in answerable if r["kind"] == "enquiry"]),
+        "nearest": share([r["nearest"] for r in answerable]),
         "abstention": share([not r["found"] for r in unanswerable]),
         "answered anyway": sum(r["found"] for r in unanswerable),
         "p50 ms": statistics.median(ms) if ms else 0.0,
@@ -163,9 +175,9 @@ def _summary(rows: list[dict]) -> dict:
 
 def answers_table(results: dict) -> list[str]:
     lines = [
-        "| split | language | questions | fact with source | fact | source | practice | enquiry | abstention "
-        "(answered anyway) | p50 ms | p95 ms | search p50 ms |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| split | language | questions | fact with source | fact | source | practice | enquiry | refused, fact in "
+        "nearest passages | abstention (answered anyway) | p50 ms | p95 ms | search p50 ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for split in (*SPLITS, "all"):
         for lang in (*LANGS, "all"):
@@ -173,8 +185,8 @@ def answers_table(results: dict) -> list[str]:
             lines.append(
                 f"| {split} | {lang} | {s['questions']} + {s['unanswerable']} | {s['fact with source']:.2f} "
                 f"| {s['fact']:.2f} | {s['source']:.2f} | {s['practice']:.2f} | {s['enquiry']:.2f} "
-                f"| {s['abstention']:.2f} ({s['answered anyway']}) | {s['p50 ms']:.0f} | {s['p95 ms']:.0f} "
-                f"| {s['search p50 ms']:.1f} |"
+                f"| {s['nearest']:.2f} | {s['abstention']:.2f} ({s['answered anyway']}) | {s['p50 ms']:.0f} "
+                f"| {s['p95 ms']:.0f} | {s['search p50 ms']:.1f} |"
             )
     return lines
 

@@ -443,7 +443,9 @@ def _evaluate_answers(settings: Settings, as_json: bool, write: bool) -> None:
         f"Model {settings.embed_model}, answers {generated}; {time.perf_counter() - started:.0f} s on this machine. "
         "Store: the corpus, `../shared/seeds` and `../shared/fixtures`. Questions: eval/answers (practice questions, "
         "partner enquiries, unanswerable ones), each asked in EN, FR and ES; weights tuned on two thirds "
-        "(`python -m eval.answers --tune`), targets checked on the held-out third (ids that are multiples of 3).",
+        "(`python -m eval.answers --tune`), targets checked on the held-out third (ids that are multiples of 3). "
+        "*Refused, fact in nearest passages*: answerable questions refused whose nearest passages, listed under the "
+        "refusal, include one that holds the fact and comes from an expected source (not counted as answered).",
         "",
         *answers_table(results),
         "",

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.answers import has_fact
+from eval.answers import has_fact, points_to
 from index.kb import KnowledgeBase
-from service.chat import CLOSEST, FACT_SHEETS, WEIGHTS, Chat, Weights, _Candidate, choose, closest
+from service.chat import CLOSEST, FACT_SHEETS, WEIGHTS, Answer, Chat, Citation, Weights, _Candidate, choose, closest
 from service.passages import defined_acronyms, spelled_acronyms, split_sentences
 from service.question import asked_about, given_numbers, other_year, wanted
 from service.render import render_answer
@@ -210,6 +210,19 @@ def test_facts_are_compared_as_numbers() -> None:
     assert has_fact("a total annual budget of €970,000.", ["970 000"])
     assert not has_fact("about 400 kg", ["40"]) and not has_fact("0.40 t", ["40"])
     assert has_fact("la ville d'Alfter", ["alfter"]) and not has_fact("Alfterstadt", ["Alfter"])
+
+
+def test_a_refusal_points_to_the_fact_when_a_nearest_passage_holds_it() -> None:
+    def cite(quote: str, source: str) -> Citation:
+        return Citation(1, "d", "t", "meeting_report", source, 3, None, None, quote, "en")
+
+    near = [cite("The Bureau met twice.", "roadmap-2021.pdf"), cite("It held 5 meetings in 2021.", "report.pdf")]
+    refusal = Answer("q", "No source…", "en", [], False, "s", "q", closest=near)
+    assert points_to(refusal, ["5"], ["report"])
+    assert not points_to(refusal, ["5"], ["roadmap-2021"])  # the fact, but from another document
+    assert not points_to(refusal, ["7"], ["report"])
+    answered = Answer("q", "It held 5 meetings.", "en", near[1:], True, "s", "q", closest=near)
+    assert not points_to(answered, ["5"], ["report"])  # an answer is scored as one
 
 
 def test_a_place_question_lists_the_practices_documented_there(chat: Chat, corpus_kb: KnowledgeBase) -> None:
