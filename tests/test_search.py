@@ -438,8 +438,14 @@ def test_the_word_list_translates_before_freedict(tmp_path: Path) -> None:
     assert lexicon.expand("mijo", "es").groups[0].in_lang("en") == ["millet"]
     shipped = build_lexicon(None, [], None, Path("corpus/glossary/words.csv"))
     for word, lang, english in [("reuniones", "es", "meeting"), ("carbono", "es", "carbon"), ("années", "fr", "year"),
-                                ("presupuesto", "es", "budget"), ("prácticas", "es", "practice")]:  # fmt: skip
+                                ("presupuesto", "es", "budget"), ("prácticas", "es", "practice"),
+                                # the reports' commoner words, in the forms a question uses
+                                ("celebró", "es", "held"), ("reunió", "es", "met"), ("Buró", "es", "bureau"),
+                                ("redes sociales", "es", "social media"), ("movilización", "es", "mobilisation"),
+                                ("mise en œuvre", "fr", "implementation"), ("partenariats", "fr", "partnership"),
+                                ("periodista", "es", "journalist")]:  # fmt: skip
         assert english in shipped.expand(word, lang).groups[0].in_lang("en"), word
+    assert "time" not in shipped.expand("periodista", "es").groups[0].in_lang("en")  # "periodo" shares its stem
     bad = tmp_path / "words.csv"
     bad.write_text("en,fr,es\nsoil,sol,suelo\nyear,année,\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"words\.csv line 3"):
