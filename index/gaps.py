@@ -45,6 +45,8 @@ KINDS = ("sheets", "wocat", "documents", "measurements")
 SYNTHESES = ("meta-analysis", "systematic-review")
 PRIMARY = ("field-experiment", "on-farm-trial", "case-study")
 CLASSES = ("absolute_gap", "conflicting", "thin", "synthesis_gap", "covered")  # the order gaps are pursued in
+# a sheet's soil-carbon figures: a yearly rate (t C/ha/yr), a relative change (%), a difference in stock (t C/ha)
+SOC_MEASURES = ("rate_t_c_ha_yr", "relative_change_pct", "stock_change_t_c_ha")
 THIN = 2  # at most this many primary studies (WOCAT records count as case studies) and no synthesis: thin
 
 
@@ -169,15 +171,17 @@ class GapMatrix:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([self.rows, self.by, *KINDS, "evidence", *EVIDENCE_KINDS, "class", "soc_rate_low",
-                         "soc_rate_high", "soc_pct_low", "soc_pct_high", "demand", "gap", "plausible"])  # fmt: skip
+                         "soc_rate_high", "soc_pct_low", "soc_pct_high", "soc_stock_low", "soc_stock_high", "demand",
+                         "gap", "plausible"])  # fmt: skip
         gaps = {(g.category, g.column): g for g in self.gaps}
         for cat in self.categories:
             for col in self.columns:
                 cell, g = self.cells[(cat, col)], gaps.get((cat, col))
                 c, effect = cell.counts(), cell.effect()
-                rate, pct = effect.get("rate_t_c_ha_yr", {}), effect.get("relative_change_pct", {})
+                rate, pct, stock = (effect.get(measure, {}) for measure in SOC_MEASURES)
                 writer.writerow([cat, col, *(c[k] for k in KINDS), c["evidence"], *c["kinds"].values(), c["class"],
                                  rate.get("low", ""), rate.get("high", ""), pct.get("low", ""), pct.get("high", ""),
+                                 stock.get("low", ""), stock.get("high", ""),
                                  cell.demand, int(g is not None), int(bool(g and g.plausible))])  # fmt: skip
         return out.getvalue()
 
@@ -304,7 +308,7 @@ def _add_sources(cell: Cell, meta: dict, practice: str, by: str, col: str) -> No
         if by == "climate_zone" and measured_in and col not in measured_in:
             continue  # a figure whose context names its climate counts in that climate's columns only
         cell.measurements += 1
-        for measure in ("rate_t_c_ha_yr", "relative_change_pct"):
+        for measure in SOC_MEASURES:
             if effect.get(measure):
                 figure = {"measure": measure, "figure": effect[measure], "case_study": bool(effect.get("case_study"))}
                 cell.figures.append({"practice": practice, "reference": effect.get("reference"), **figure})

@@ -162,6 +162,9 @@ class SocEffect(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rate_t_c_ha_yr: Figure | None = None
     relative_change_pct: Figure | None = None
+    # a difference in stock between the practice and its comparison over `depth_cm`, as syntheses of long-term
+    # trials often report it: tonnes of carbon per hectare in all, not per year
+    stock_change_t_c_ha: Figure | None = None
     depth_cm: float | None = None
     duration_years: float | None = None
     case_study: bool = Field(False, description="one farm or one site, not a synthesis: a rate to read with care")
@@ -170,9 +173,10 @@ class SocEffect(BaseModel):
 
     @model_validator(mode="after")
     def _has_figure(self) -> SocEffect:
-        if self.rate_t_c_ha_yr is None and self.relative_change_pct is None:
-            raise ValueError("give rate_t_c_ha_yr or relative_change_pct")
-        figures = [f for f in (self.rate_t_c_ha_yr, self.relative_change_pct) if f is not None]
+        measured = (self.rate_t_c_ha_yr, self.relative_change_pct, self.stock_change_t_c_ha)
+        figures = [f for f in measured if f is not None]
+        if not figures:
+            raise ValueError("give rate_t_c_ha_yr, relative_change_pct or stock_change_t_c_ha")
         if UNCERTAINTY_TEXT.search(self.context) and any(f.mean is None for f in figures):
             raise ValueError(
                 "the context reports a mean with its uncertainty: store it as mean with se, sd or ci95, "

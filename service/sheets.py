@@ -32,6 +32,11 @@ RATE_UNIT = {
     "fr": "t C/ha/an (tonnes de carbone par hectare et par an)",
     "es": "t C/ha/año (toneladas de carbono por hectárea y año)",
 }
+STOCK_UNIT = {
+    "en": "t C/ha (a difference in soil carbon stock against the comparison, in all, not per year)",
+    "fr": "t C/ha (un écart de stock de carbone du sol par rapport à la comparaison, au total, pas par an)",
+    "es": "t C/ha (una diferencia de existencias de carbono del suelo frente a la comparación, en total, no por año)",
+}
 DEPTH = {"en": "{} cm deep", "fr": "sur {} cm", "es": "en {} cm"}
 YEARS = {"en": "{} years", "fr": "{} ans", "es": "{} años"}
 NOT_FOR = {  # a climate zone, a soil class
@@ -96,6 +101,8 @@ def effect_facts(doc: StoredDocument, lang: str) -> list[SheetFact]:
             parts.append(figure_text(rate, lang, RATE_UNIT[lang]))
         if change := effect.get("relative_change_pct"):
             parts.append(figure_text(change, lang, "%"))
+        if stock := effect.get("stock_change_t_c_ha"):
+            parts.append(figure_text(stock, lang, STOCK_UNIT[lang]))
         where = [DEPTH[lang].format(_number(effect["depth_cm"], lang))] if effect.get("depth_cm") else []
         where += [YEARS[lang].format(_number(effect["duration_years"], lang))] if effect.get("duration_years") else []
         where += [CASE_STUDY[lang]] if effect.get("case_study") else []

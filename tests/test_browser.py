@@ -95,6 +95,18 @@ def test_french_interface_and_sheet(page: Page) -> None:
     page.click("#viewer-close")
 
 
+def test_a_difference_in_stock_shows_as_one_on_the_sheet(page: Page) -> None:
+    """Reduced tillage's figure is a difference in stock over 30 cm, not a rate: the sheet's figures say so."""
+    page.select_option("#ui-lang", "fr")
+    page.fill("#q", "travail du sol simplifié")
+    page.press("#q", "Enter")
+    page.locator("#results .hit h3 a", has_text="Travail du sol simplifié").first.click()
+    figures = page.locator("#viewer-body .figures")
+    expect(figures).to_contain_text("3,22 t C/ha (écart de stock, pas par an)")
+    expect(figures).to_contain_text("Meurer")
+    page.click("#viewer-close")
+
+
 def ask_on_the_english_page(page: Page, question: str) -> Locator:
     """The answer's box, once asked (the answer may still be coming)."""
     page.select_option("#ui-lang", "en")

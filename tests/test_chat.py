@@ -108,6 +108,23 @@ def test_a_sheets_figures_read_as_sentences_in_its_language(corpus_kb: Knowledge
     assert short_reference("IPCC (2019). 2019 Refinement…") == "IPCC, 2019"
 
 
+def test_a_difference_in_stock_reads_as_one_in_every_language(corpus_kb: KnowledgeBase) -> None:
+    """Reduced tillage has no published rate per year, only differences in stock (Meurer et al., 2018): they are
+    figures of the sheet, said to be stocks, not rates."""
+    docs = corpus_kb.catalog().docs
+    english, french, spanish = (
+        [f.text for f in sheet_facts(docs[f"practice:reduced-tillage:{lang}"], lang) if f.field == "soc_effect"]
+        for lang in ("en", "fr", "es")
+    )
+    assert english and english[0].startswith("Reduced (minimum) tillage — soil organic carbon: 3.22 t C/ha (a "
+                                             "difference in soil carbon stock")  # fmt: skip
+    assert "not per year" in english[0] and "(30 cm deep)" in english[0] and "(Meurer et al., 2018)" in english[0]
+    assert "3,22 t C/ha (un écart de stock" in french[0] and "3,22 t C/ha (una diferencia de existencias" in spanish[0]
+    answer = Chat(corpus_kb).ask("How much carbon does reduced tillage add to the soil?", lang="en")
+    assert answer.found and answer.citations[0].practice_id == "reduced-tillage", answer.answer
+    assert "3.22" in answer.answer, answer.answer
+
+
 def test_acronyms_defined_by_the_documents() -> None:
     found = defined_acronyms(
         [

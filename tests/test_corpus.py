@@ -201,6 +201,8 @@ def _front(name: str = "cover-crops.en.md") -> dict:
          "one uncertainty of the mean, not se and sd"),
         (lambda f: f["soc_effect"][0].update(rate_t_c_ha_yr={"mean": 0.6, "ci95": {"low": 0.1, "high": 0.5}}),
          "outside its ci95"),
+        (lambda f: f["soc_effect"][0].pop("rate_t_c_ha_yr"),
+         "give rate_t_c_ha_yr, relative_change_pct or stock_change_t_c_ha"),
         (lambda f: [f["references"][0].pop(k, None) for k in ("doi", "url")], "needs a doi or a url"),
         (lambda f: f.update(inputs=[{"what": "Rye seed", "amount": {"low": 60, "high": 120}, "unit": "kg/ha",
                                      "reference": "nowhere"}]), "inputs cites unknown reference key: nowhere"),
@@ -222,6 +224,17 @@ def test_a_mean_with_its_uncertainty_and_a_range_are_both_figures() -> None:
                                   context="mean 0.32 ± 0.08 (SE), sites from -0.1 to 1.0")  # fmt: skip
     figure = PracticeSheet.model_validate(front).soc_effect[0].rate_t_c_ha_yr
     assert (figure.mean, figure.se, figure.low, figure.high) == (0.32, 0.08, -0.1, 1.0)
+
+
+def test_a_difference_in_stock_is_a_figure_of_its_own() -> None:
+    """Syntheses of long-term trials often give the difference in carbon stock (t C/ha in all, over a depth), not a
+    rate per year: a sheet stores it as such, not forced into a rate."""
+    front = _front()
+    front["soc_effect"][0] = {"stock_change_t_c_ha": {"mean": 3.22}, "depth_cm": 30,
+                              "reference": front["references"][0]["key"]}  # fmt: skip
+    effect = PracticeSheet.model_validate(front).soc_effect[0]
+    assert effect.stock_change_t_c_ha is not None and effect.stock_change_t_c_ha.mean == 3.22
+    assert effect.rate_t_c_ha_yr is None
 
 
 def test_figures_must_agree_across_languages(tmp_path: Path) -> None:

@@ -247,6 +247,21 @@ def test_figures_of_opposite_sign_are_conflicting(small_kb: KnowledgeBase) -> No
     assert small_kb.gaps("outcome", rows="practice").cell("boreal-pits", "soil_carbon").state == "conflicting"
 
 
+def test_a_difference_in_stock_counts_as_a_soil_carbon_figure(small_kb: KnowledgeBase) -> None:
+    """A sheet whose only soil-carbon figure is a difference in stock is no gap for soil carbon: the figure is
+    counted, spanned in its own measure and written in its own CSV columns."""
+    studies = [_study("stock", "meta-analysis", "10.1/s")]
+    _boreal_pits(small_kb, studies, [{"stock_change_t_c_ha": {"mean": 3.22}, "depth_cm": 30, "reference": "stock"}])
+    matrix = small_kb.gaps()
+    cell = matrix.cell("water_harvesting", "boreal_dry")
+    assert cell.measurements == 1
+    assert cell.effect() == {"stock_change_t_c_ha": {"low": 3.22, "high": 3.22, "figures": 1}}
+    assert small_kb.gaps("outcome", rows="practice").cell("boreal-pits", "soil_carbon").state != "absolute_gap"
+    row = next(r for r in csv.DictReader(io.StringIO(matrix.to_csv()))
+               if (r["category"], r["climate_zone"]) == ("water_harvesting", "boreal_dry"))  # fmt: skip
+    assert (row["soc_stock_low"], row["soc_stock_high"], row["soc_rate_low"]) == ("3.22", "3.22", "")
+
+
 def test_unanswered_questions_are_the_demand_layer(tmp_path: Path) -> None:
     kb = KnowledgeBase.open(tmp_path / "home", glossary=ROOT / "corpus" / "glossary" / "glossary.csv")
     kb.ingest([PRACTICES / "zai-planting-pits.en.md"], index=False)

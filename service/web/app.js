@@ -37,7 +37,7 @@ const I18N = {
     kinds: { "meta-analysis": "meta-analyses", "systematic-review": "systematic reviews", review: "reviews",
       "field-experiment": "field experiments", "on-farm-trial": "on-farm trials", "case-study": "case studies",
       model: "model studies", guideline: "guidelines" },
-    figures: "Figures and quantities", rate_unit: "t C/ha/yr", years: "years", case_study: "one farm or site",
+    figures: "Figures and quantities", rate_unit: "t C/ha/yr", stock_unit: "t C/ha (stock difference, not per year)", years: "years", case_study: "one farm or site",
     uncertainty: { se: "standard error", sd: "standard deviation", ci95: "95% confidence interval" },
     range_of: (a, b) => `results from ${a} to ${b}`,
     how_to: { inputs: "Input", labour: "Labour", costs: "Cost", safety: "Safety" },
@@ -81,7 +81,7 @@ const I18N = {
     kinds: { "meta-analysis": "méta-analyses", "systematic-review": "revues systématiques", review: "revues",
       "field-experiment": "essais en station", "on-farm-trial": "essais à la ferme", "case-study": "études de cas",
       model: "études de modélisation", guideline: "guides" },
-    figures: "Chiffres et quantités", rate_unit: "t C/ha/an", years: "ans", case_study: "une seule exploitation ou un seul site",
+    figures: "Chiffres et quantités", rate_unit: "t C/ha/an", stock_unit: "t C/ha (écart de stock, pas par an)", years: "ans", case_study: "une seule exploitation ou un seul site",
     uncertainty: { se: "erreur type", sd: "écart type", ci95: "intervalle de confiance à 95 %" },
     range_of: (a, b) => `résultats de ${a} à ${b}`,
     how_to: { inputs: "Intrant", labour: "Travail", costs: "Coût", safety: "Sécurité" },
@@ -124,7 +124,7 @@ const I18N = {
     kinds: { "meta-analysis": "metaanálisis", "systematic-review": "revisiones sistemáticas", review: "revisiones",
       "field-experiment": "ensayos en estación", "on-farm-trial": "ensayos en finca", "case-study": "estudios de caso",
       model: "estudios de modelización", guideline: "guías" },
-    figures: "Cifras y cantidades", rate_unit: "t C/ha/año", years: "años", case_study: "una sola finca o sitio",
+    figures: "Cifras y cantidades", rate_unit: "t C/ha/año", stock_unit: "t C/ha (diferencia de existencias, no por año)", years: "años", case_study: "una sola finca o sitio",
     uncertainty: { se: "error estándar", sd: "desviación estándar", ci95: "intervalo de confianza del 95 %" },
     range_of: (a, b) => `resultados de ${a} a ${b}`,
     how_to: { inputs: "Insumo", labour: "Mano de obra", costs: "Costo", safety: "Seguridad" },
@@ -391,7 +391,8 @@ function sheetFigures(meta) {
   const refs = Object.fromEntries((meta.references || []).map((r) => [r.key, r.citation.replace(/\).*$/, ")")]));
   const effects = (meta.soc_effect || []).map((e) => {
     const parts = [e.rate_t_c_ha_yr && figureText(e.rate_t_c_ha_yr, t("rate_unit")),
-      e.relative_change_pct && figureText(e.relative_change_pct, "%")].filter(Boolean);
+      e.relative_change_pct && figureText(e.relative_change_pct, "%"),
+      e.stock_change_t_c_ha && figureText(e.stock_change_t_c_ha, t("stock_unit"))].filter(Boolean);
     const where = [e.depth_cm && `${e.depth_cm} cm`, e.duration_years && `${e.duration_years} ${t("years")}`,
       e.case_study && t("case_study")].filter(Boolean);
     return el("li", {}, el("strong", {}, parts.join(", ")), where.length ? ` (${where.join(", ")})` : "",
@@ -577,11 +578,14 @@ async function loadGaps() {
   }
 }
 
+const SOC_UNITS = { rate_t_c_ha_yr: () => t("rate_unit"), relative_change_pct: () => "%",
+  stock_change_t_c_ha: () => t("stock_unit") };
+
 function gapTitle(cell) {
   // What a hover shows: the class, the sources by kind, the soil-carbon span, the demand.
   const kinds = Object.entries(cell.kinds).filter(([, n]) => n).map(([k, n]) => `${n} ${t("kinds")[k] || k}`);
   const spans = Object.entries(cell.effect).map(([m, e]) =>
-    `${m === "rate_t_c_ha_yr" ? t("rate_unit") : "%"}: ${Number(e.low).toLocaleString(state.lang)} … ${Number(e.high).toLocaleString(state.lang)} (${e.figures})`);
+    `${SOC_UNITS[m]()}: ${Number(e.low).toLocaleString(state.lang)} … ${Number(e.high).toLocaleString(state.lang)} (${e.figures})`);
   return [t("gap_class")[cell.class], kinds.join(", "), spans.join("; "), cell.demand ? `${t("asked")}: ${cell.demand}` : ""]
     .filter(Boolean).join("\n");
 }
