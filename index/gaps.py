@@ -28,7 +28,7 @@ import yaml
 from index.catalog import Catalog
 from index.zones import ZONE_DIR, zones
 from ingest import vocab
-from ingest.practice import EVIDENCE_KINDS, OUTCOMES
+from ingest.practice import EVIDENCE_KINDS, OUTCOMES, SOC_MEASURES, figure_sign
 
 REGIONS = yaml.safe_load((ZONE_DIR / "world_regions.yaml").read_text(encoding="utf-8"))["regions"]
 REGION_OF = {country: r["id"] for r in REGIONS for country in r["countries"]}  # ISO alpha-2 -> UN M49 region
@@ -45,8 +45,6 @@ KINDS = ("sheets", "wocat", "documents", "measurements")
 SYNTHESES = ("meta-analysis", "systematic-review")
 PRIMARY = ("field-experiment", "on-farm-trial", "case-study")
 CLASSES = ("absolute_gap", "conflicting", "thin", "synthesis_gap", "covered")  # the order gaps are pursued in
-# a sheet's soil-carbon figures: a yearly rate (t C/ha/yr), a relative change (%), a difference in stock (t C/ha)
-SOC_MEASURES = ("rate_t_c_ha_yr", "relative_change_pct", "stock_change_t_c_ha")
 THIN = 2  # at most this many primary studies (WOCAT records count as case studies) and no synthesis: thin
 
 
@@ -75,7 +73,7 @@ class Cell:
 
     @property
     def conflicting(self) -> bool:
-        signs = {_sign(f["figure"]) for f in self.figures}
+        signs = {figure_sign(f["figure"]) for f in self.figures}
         return {1, -1} <= signs
 
     @property
@@ -105,14 +103,6 @@ class Cell:
         return {"sheets": len(self.sheets), "wocat": len(self.wocat), "documents": len(self.documents),
                 "measurements": self.measurements, "evidence": self.evidence, "kinds": self.by_kind(),
                 "class": self.state, "effect": self.effect(), "demand": self.demand}  # fmt: skip
-
-
-def _sign(figure: dict) -> int:
-    """+1 for a figure that is a gain, -1 for a loss, 0 for a range across zero."""
-    if figure.get("mean") is not None:
-        return (figure["mean"] > 0) - (figure["mean"] < 0)
-    low, high = figure.get("low"), figure.get("high")
-    return 1 if low is not None and low > 0 else -1 if high is not None and high < 0 else 0
 
 
 @dataclass(slots=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pycountry
 import yaml
@@ -153,6 +154,16 @@ class Figure(BaseModel):
         return self
 
 
+def figure_sign(figure: Mapping[str, Any]) -> int:
+    """+1 for a figure that is a gain, -1 for a loss, 0 for a range across zero."""
+    if figure.get("mean") is not None:
+        return (figure["mean"] > 0) - (figure["mean"] < 0)
+    low, high = figure.get("low"), figure.get("high")
+    return 1 if low is not None and low > 0 else -1 if high is not None and high < 0 else 0
+
+
+# a sheet's soil-carbon figures: a yearly rate (t C/ha/yr), a relative change (%), a difference in stock (t C/ha)
+SOC_MEASURES = ("rate_t_c_ha_yr", "relative_change_pct", "stock_change_t_c_ha")
 UNCERTAINTY_TEXT = re.compile(r"±|\+/-|\bSE\b|\bSD\b|standard (error|deviation)|confidence interval|\bCI\b", re.I)
 
 
@@ -173,8 +184,7 @@ class SocEffect(BaseModel):
 
     @model_validator(mode="after")
     def _has_figure(self) -> SocEffect:
-        measured = (self.rate_t_c_ha_yr, self.relative_change_pct, self.stock_change_t_c_ha)
-        figures = [f for f in measured if f is not None]
+        figures = [f for f in (getattr(self, m) for m in SOC_MEASURES) if f is not None]
         if not figures:
             raise ValueError("give rate_t_c_ha_yr, relative_change_pct or stock_change_t_c_ha")
         if UNCERTAINTY_TEXT.search(self.context) and any(f.mean is None for f in figures):

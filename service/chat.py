@@ -264,7 +264,9 @@ class Chat:
         self, question: str, lang: str, filters: list[str] | dict[str, list[str]] | None
     ) -> tuple[list[_Candidate], str]:
         """A question asking what to do in a place that it names by climate or soil, and no practice: the practices
-        documented for the place (or the nearest), best fit first, each with its first soil-carbon figure. A
+        documented for the place (or the nearest), best fit first, each with its first soil-carbon figure that fits
+        the place (`fitting_effect`); one whose figure for the place is a loss does not raise carbon there, and is
+        left out (asked about by name, it gets that figure). A
         climate in everyday words may mean several zones ("humid temperate"); the place is then any of them. Also
         the lead of the answer, which says how the place was read."""
         named = self.named(question, lang)
@@ -286,10 +288,10 @@ class Chat:
         for rank, doc in self._documents([h for h in hits if h.match and not h.unsuited], lang):
             sheet_lang = doc.languages[0] if doc.languages else lang
             effects = effect_facts(doc, sheet_lang)
-            if effects and len(out) < PLACE_PRACTICES:
-                text, reference = fitting_effect(effects, set(climates))[:2]
-                out.append(_Candidate(text, doc.id, catalog.family[doc.id], doc.title, sheet_lang, rank, None, 1.0,
-                                      reference))  # fmt: skip
+            fact = fitting_effect(effects, set(climates)) if effects else None
+            if fact and fact.sign >= 0 and len(out) < PLACE_PRACTICES:
+                out.append(_Candidate(fact.text, doc.id, catalog.family[doc.id], doc.title, sheet_lang, rank, None,
+                                      1.0, fact.reference))  # fmt: skip
         return out, PLACE_LEAD[lang].format(place_text(climates, soil, lang)) if out else ""
 
     # --- step 1: passages ------------------------------------------------------------------

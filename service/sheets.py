@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from index.zones import zones
-from ingest.practice import SECTION_HEADINGS, SECTION_KEYS, unit_text
+from ingest.practice import SECTION_HEADINGS, SECTION_KEYS, SOC_MEASURES, figure_sign, unit_text
 from service.question import ASKS_ABOUT
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ class SheetFact(NamedTuple):
     field: str  # the sheet field it states ("soc_effect")
     zone: str | None = None  # the climate zone or soil class of an `unsuited` entry
     climates: frozenset[str] = frozenset()  # the climate zones a soil-carbon figure's context names ("tropics")
+    sign: int = 0  # a soil-carbon figure's: +1 a gain, -1 a loss, 0 a range across zero
 
 
 def effect_facts(doc: StoredDocument, lang: str) -> list[SheetFact]:
@@ -96,20 +97,16 @@ def effect_facts(doc: StoredDocument, lang: str) -> list[SheetFact]:
     and the climate zones its context names in everyday words ("in the tropics", "moist cool climates")."""
     out = []
     for effect in doc.metadata.get("soc_effect") or []:
-        parts = []
-        if rate := effect.get("rate_t_c_ha_yr"):
-            parts.append(figure_text(rate, lang, RATE_UNIT[lang]))
-        if change := effect.get("relative_change_pct"):
-            parts.append(figure_text(change, lang, "%"))
-        if stock := effect.get("stock_change_t_c_ha"):
-            parts.append(figure_text(stock, lang, STOCK_UNIT[lang]))
+        units = {"rate_t_c_ha_yr": RATE_UNIT[lang], "relative_change_pct": "%", "stock_change_t_c_ha": STOCK_UNIT[lang]}
+        parts = [figure_text(effect[m], lang, units[m]) for m in SOC_MEASURES if effect.get(m)]
         where = [DEPTH[lang].format(_number(effect["depth_cm"], lang))] if effect.get("depth_cm") else []
         where += [YEARS[lang].format(_number(effect["duration_years"], lang))] if effect.get("duration_years") else []
         where += [CASE_STUDY[lang]] if effect.get("case_study") else []
         text = f"{doc.title} — {SOIL_CARBON[lang]}: {', '.join(parts)}" + (f" ({', '.join(where)})" if where else "")
         context = (effect.get("context") or "").rstrip(". ")
         cited = _cited(doc, text + (f". {context}" if context else ""), effect.get("reference"))
-        out.append(SheetFact(*cited, "soc_effect", climates=frozenset(zones().words.read(context))))
+        sign = figure_sign(next(effect[m] for m in SOC_MEASURES if effect.get(m)))
+        out.append(SheetFact(*cited, "soc_effect", climates=frozenset(zones().words.read(context)), sign=sign))
     return out
 
 
