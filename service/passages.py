@@ -17,9 +17,11 @@ ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", 
                  "etc", "al", "vs", "cf", "approx", "ca", "m", "mme", "sr", "sra", "dra", "art", "ex", "ej",
                  "incl"}  # fmt: skip
 NUMBER = re.compile(r"\d")
-# "Scientific and Technical Committee (STC)": a long form of capitalised words, then its initials in brackets.
-ACRONYM = re.compile(r"((?:[A-Z][\w'’-]*[\"”»]?[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*)"
-                     r"{1,8})\(([A-Z][A-Za-z&]{1,9})\)")  # fmt: skip
+# "(STC)": an acronym in brackets, after its long form ("Scientific and Technical Committee", "alternate wetting and
+# drying"); connecting words take no letter.
+BRACKETED = re.compile(r"\(([A-Z][A-Za-z&]{1,9})\)")
+CONNECTORS = {"of", "for", "and", "the", "on", "in", "de", "du", "des", "la", "le", "et", "y", "el", "para"}
+LONG_FORM_WORDS = 12  # words read back from the bracket
 # A run of capitalised words ("Food and Agriculture Organization of the United Nations"), and an acronym ("FAO").
 CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*"
                              r"[A-Z][\w'’-]*)+")  # fmt: skip
@@ -27,19 +29,42 @@ CAPITALS = re.compile(r"\b[A-Z]{2,6}\b")
 
 
 def defined_acronyms(texts: Any) -> dict[str, str]:
-    """Acronyms the texts define themselves: {"STC": "Scientific and Technical Committee"}."""
+    """Acronyms the texts define themselves: {"STC": "Scientific and Technical Committee", "AWD": "alternate
+    wetting and drying"}."""
     found: dict[str, str] = {}
     for text in texts:
-        for long_form, short in ACRONYM.findall(text):
-            letters = [c for c in short if c.isupper()]
-            kept: list[str] = []
-            for word in reversed(long_form.split()):  # back from the bracket until every initial is used
-                kept.insert(0, word.strip('"”»'))
-                if sum(w[0].isupper() for w in kept) == len(letters):
-                    break
-            if "".join(w[0] for w in kept if w[0].isupper()).upper() == "".join(letters):
-                found.setdefault(short, " ".join(kept))
+        for match in BRACKETED.finditer(text):
+            short = match.group(1)
+            long_form = _long_form(text[: match.start()].split()[-LONG_FORM_WORDS:], short)
+            if long_form:
+                found.setdefault(short, long_form)
     return found
+
+
+def _long_form(words: list[str], short: str) -> str | None:
+    """The words just before the bracket whose initials are the acronym's capitals, read back from the bracket;
+    connecting words take no letter, a hyphenated word may give one letter per part ("farmer-managed natural
+    regeneration (FMNR)"). None when the words do not spell it ("the price (EUR)")."""
+    need = "".join(c for c in short if c.isupper()).lower()
+    kept: list[str] = []
+    for raw in reversed(words):
+        word = raw.strip('"”»“«')
+        if not word or not word[0].isalpha():
+            return None
+        if word.lower() in CONNECTORS:
+            if not kept:
+                return None
+            kept.insert(0, word)
+            continue
+        parts = "".join(p[0] for p in re.split(r"[-‐]", word) if p).lower()
+        initials = parts if len(parts) > 1 and need.endswith(parts) else word[0].lower()
+        if not need.endswith(initials):
+            return None
+        need = need[: -len(initials)]
+        kept.insert(0, word)
+        if not need:
+            return " ".join(kept)
+    return None
 
 
 def spelled_acronyms(texts: list[str]) -> dict[str, str]:

@@ -253,15 +253,17 @@ ASKS_ABOUT = {
         re.IGNORECASE,
     ),
     "how": re.compile(  # a question word, then a verb of doing; or a size, a dose, a rate, "how to", "how far apart"
-        r"\b(?:how|when)\b(?:\W+\w+){0,6}?\W+(?:apply|applying|spread|dig|sow|plant|build|make|install|cut|prune|"
+        r"\b(?:how|when)\b(?:\W+\w+){0,6}?\W+(?:apply|applying|spread|dig|sow|plant|build|make|install|prune|"
         r"leave|left|grow|mix|put|establish|space)\b|\bhow\s+(?:to|wide|deep|high|often|far\s+(?:apart|away))\b|"
+        r"\b(?:how(?!\s+(?:much|many)\b)|when)\b(?:\W+\w+){0,6}?\W+cut\b|"  # "how much does it cut methane?": an effect
         r"\bwhat\s+(?:\w+\s+)?(?:size|dose|rate|spacing|depth|width|distance)\b|"
         r"\b(?:comment|quand|combien|quel(?:le)?s?\s+(?:quantit[ée]|dose|rythme))\b(?:\W+\w+){0,6}?\W+(?:apport|[ée]pand|"
-        r"creus|sem|plant|constru|install|coup|taill|laiss|m[ée]lang|mett|implant|pos|r[ée]g|mont|rec[ée]p)\w*|"
+        r"creus|s[eè]m(?!aine|bl)|plant|constru|install|coup|taill|laiss|m[ée]lang|mett|implant|pos(?:[eé]|ons)|"
+        r"r[ée]gl|mont(?:[eé]|ons)|rec[ée]p)\w*|"  # not "semaine", "possible", "régional", "montant" (an amount)
         r"\bcomment\s+faire\b|"
         r"\bquel(?:le)?s?\s+(?:largeur|profondeur|hauteur|diam[eè]tre|taille|dose|distance|espacement|[ée]cart)\b|"
         r"\b(?:c[oó]mo|cu[aá]nd[oa]|cu[aá]nt[oa]s?)\b(?:\W+\w+){0,6}?\W+(?:aplic|esparc|cav|sembr|plant|constru|"
-        r"instal|cort|pod|dej|mezcl|pon|establec|hac)\w*|"
+        r"instal|cort|pod(?![eér])|dej|mezcl|pon|establec|hac)\w*|"  # podar (prune), not poder ("podemos": we can)
         r"\bqu[eé]\s+(?:ancho|anchura|profundidad|altura|di[aá]metro|dosis|tama[ñn]o|distancia|espaciamiento|"
         r"separaci[oó]n)\b",
         re.IGNORECASE,

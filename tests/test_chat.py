@@ -139,6 +139,20 @@ def test_acronyms_defined_by_the_documents() -> None:
         "BSAG": "Baltic Sea Action Group",
         "CoP": "Community of Practice",
     }
+    # a long form in lower case, a hyphenated word giving a letter per part
+    found = defined_acronyms(
+        [
+            "Alternate wetting and drying (AWD) in rice",
+            "farmer-managed natural regeneration (FMNR) spread across Niger",
+            "IRRI's site-specific nutrient management (SSNM) for rice",
+            "about 3 kg (SE) per plant",  # not initials
+        ]
+    )
+    assert found == {
+        "AWD": "Alternate wetting and drying",
+        "FMNR": "farmer-managed natural regeneration",
+        "SSNM": "site-specific nutrient management",
+    }
 
 
 def test_acronyms_spelled_out_elsewhere_without_a_definition() -> None:
@@ -334,6 +348,14 @@ def test_what_side_of_a_practice_a_question_asks_about() -> None:
                   "¿Cada cuánto hay que podarlas?")):  # fmt: skip
         assert {asked_about(q) for q in same} == {frozenset({"how"})}, same
     assert asked_about("When was the Bureau set up?") == frozenset()  # a date, not how to do it
+    # an effect, not how to do it: "cut" as in less methane, and words that only begin like a verb of doing
+    # ("podemos": we can, not podar; "régional", not régler; "semaines", not semer; "montant": an amount)
+    effects = ("How much does AWD cut methane from my paddy?", "¿Cuánto más grano podemos esperar?",
+               "Combien de personnes ont participé au forum régional ?", "Combien de semaines de pâture en plus ?",
+               "Combien de carbone est-il possible de stocker ?", "Quel montant a-t-il voté ?")  # fmt: skip
+    for effect in effects:
+        assert asked_about(effect) == frozenset(), effect
+    assert asked_about("When should I cut the hedgerows?") == asked_about("¿Cuándo hay que podarlas?") == {"how"}
     assert asked_about("Combien a coûté la réunion ?") == asked_about("¿Cuánto costó la reunión?") == {"cost"}
     # a question about carbon asks about results, however it is put
     assert asked_about("How fast does soil carbon build up when I plant walnut trees?") == frozenset()
