@@ -53,6 +53,7 @@ from service.question import (
     YEAR,
     asked_about,
     asking,
+    counted,
     given_numbers,
     holds_amount,
     other_year,
@@ -407,6 +408,9 @@ class Chat:
         # and "entre deux irrigations" (between irrigations) counts nothing
         qualifying = given_numbers(MEASURED.sub(" ", INITIATIVE.sub(" ", question)), lang, cardinals=False)
         asked = self.asked_terms(question, lang, groups, acronyms)
+        # "how many experts took part?": a candidate that names no experts, in any language, counts something else
+        things = set(counted(question)) if "count" in wants else set()
+        counted_groups = [g for g in groups if things & set(g.words.lower().split())]
         titles: dict[str, set[str]] = {}
         openings: dict[str, str] = {}  # each document's title and first chunk
         for c in candidates:
@@ -423,6 +427,7 @@ class Chat:
                 not all(self.holds(c.text, c.lang, want, asked, given, acronyms) for want in needs)
                 or not qualifying <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang, in_names=True)
                 or other_year(c.text, given)
+                or bool(counted_groups and not any(g.found_in(terms | titles[c.doc_id]) for g in counted_groups))
             )
             c.cross_language = c.lang not in (lang, None)
             is_sheet = c.family.startswith("practice:")

@@ -110,6 +110,11 @@ COUNT = re.compile(
     rf"\bcu[aá]nt[oa]s\b(?!\s+{UNITS})",
     re.IGNORECASE,
 )
+# What a question counts: the plural nouns just after "how many", "combien de", "cuántos" ("how many experts…?",
+# "combien d'autres organisations…?", "¿cuántas cabezas de ganado…?"), not a unit or a number of times.
+COUNTED = re.compile(r"\b(?:how\s+many|combien\s+d(?:e\s+|['’])|cu[aá]nt[oa]s)((?:\s*[^\W\d_'’]+){1,3})", re.IGNORECASE)
+COLLECTIVE = {"people", "cattle", "head", "livestock", "gente", "ganado"}  # counted, though not plural in form
+NOT_COUNTED = re.compile(rf"times|fois|veces|giga\w*|m(?:ega|illion)\w*|{UNITS}", re.IGNORECASE)
 # A measured quantity or a time the question gives ("600 mm of rain", "twenty years ago"): a condition it states,
 # not a number naming what it asks about.
 MEASURED = re.compile(rf"(?:\d+(?:[.,]\d+)?\s*|\b[^\W\d_]+\s+){UNITS}", re.IGNORECASE)
@@ -315,6 +320,16 @@ def wanted(question: str) -> list[str]:
     if "number" in wants and COUNT.search(question):
         return ["count" if want == "number" else want for want in wants]
     return wants
+
+
+def counted(question: str) -> list[str]:
+    """The words that name what a question counts: "How many experts took part?" → ["experts"]; none where it counts
+    in a unit ("how many tonnes"), counts times, or names nothing ("how many also joined?")."""
+    match = COUNTED.search(asking(question))
+    if not match:
+        return []
+    words = [w for w in match.group(1).lower().split() if (len(w) > 3 and w[-1] in "sx") or w in COLLECTIVE]
+    return [] if not words or NOT_COUNTED.fullmatch(words[0]) else words
 
 
 def _amount(token: str, lang: str | None) -> str | None:

@@ -12,7 +12,7 @@ from eval.answers import has_fact, points_to
 from index.kb import KnowledgeBase
 from service.chat import CLOSEST, FACT_SHEETS, WEIGHTS, Answer, Chat, Citation, Weights, _Candidate, choose, closest
 from service.passages import defined_acronyms, spelled_acronyms, split_sentences
-from service.question import asked_about, given_numbers, other_year, wanted
+from service.question import asked_about, counted, given_numbers, other_year, wanted
 from service.render import render_answer
 from service.sheets import figure_text, sheet_facts, short_reference
 
@@ -735,6 +735,21 @@ def test_the_fields_of_the_best_sheets_and_of_named_practices_are_compared(chat:
     compared = {c.family for c in candidates if c.chunk is None}
     assert len(sheets) > FACT_SHEETS and 0 < len(compared) <= FACT_SHEETS + 1, compared
     assert "practice:cover-crops" in compared  # named by the question
+
+
+def test_a_question_that_counts_things_is_answered_by_a_number_of_them(chat: Chat) -> None:
+    """A question counting experts is not answered by "4 computers" nor by "6,000 £"."""
+    assert counted("How many experts took part in the Delphi study?") == ["experts"]
+    assert counted("Combien d'autres organisations ont adhéré ?") == ["autres", "organisations"]
+    assert counted("¿Cuántas cabezas de ganado por hectárea?") == ["cabezas", "ganado"]
+    for question in ("How many tonnes of lime?", "How many times did the Bureau meet?", "How much carbon?",
+                     "¿Cuántos pasaron a ser miembros?", "¿Cuántas gigatoneladas de CO2?"):  # fmt: skip
+        assert counted(question) == [], question
+    question = "How many trees per hectare did farmers in Niger end up with after letting the stumps regrow?"
+    candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
+    others = [c for c in candidates if not re.search(r"\btrees?\b", f"{c.text} {c.title}", re.IGNORECASE)]
+    assert others and all(c.lacks for c in others)
+    assert any(not c.lacks and "100" in c.text for c in candidates)  # 2 or 3 trees per hectare to 40, 60 or 100
 
 
 def test_the_digits_of_a_formula_are_no_amount(chat: Chat) -> None:
