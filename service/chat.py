@@ -444,7 +444,7 @@ class Chat:
         facts = [c for c in candidates if c.chunk is None]  # a few per sheet: always compared
         viable = facts + [c for c in candidates if c.chunk is not None][: max(POOL - len(facts), POOL // 2)]
         if viable:
-            vectors = self._embed([c.text for c in viable])
+            vectors = self._embed([with_acronyms(c.text, acronyms) for c in viable])
             for c, similarity in zip(viable, (vectors @ self._readings(question)).max(axis=1).tolist(), strict=True):
                 c.similarity = similarity
         return viable

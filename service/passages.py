@@ -20,10 +20,13 @@ NUMBER = re.compile(r"\d")
 # "(STC)": an acronym in brackets, after its long form ("Scientific and Technical Committee", "alternate wetting and
 # drying"); connecting words take no letter.
 BRACKETED = re.compile(r"\(([A-Z][A-Za-z&]{1,9})\)")
-CONNECTORS = {"of", "for", "and", "the", "on", "in", "de", "du", "des", "la", "le", "et", "y", "el", "para"}
+# Words of a long form that take no letter, in the Initiative's languages and in German (the Deutsche
+# Gesellschaft für Internationale Zusammenarbeit is GIZ)
+CONNECTORS = {"of", "for", "and", "the", "on", "in", "de", "du", "des", "la", "le", "et", "aux", "y", "el", "del",
+              "para", "für", "der", "und", "von", "zur"}  # fmt: skip
 LONG_FORM_WORDS = 12  # words read back from the bracket
 # A run of capitalised words ("Food and Agriculture Organization of the United Nations"), and an acronym ("FAO").
-CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ -]+(?:(?:of|for|and|the|on|in|de|du|des|la|le|et|y|el|para)[ -]+)*"
+CAPITALISED_RUN = re.compile(rf"[A-Z][\w'’-]*(?:[ -]+(?:(?:{'|'.join(sorted(CONNECTORS))})[ -]+)*"
                              r"[A-Z][\w'’-]*)+")  # fmt: skip
 CAPITALS = re.compile(r"\b[A-Z]{2,6}\b")
 

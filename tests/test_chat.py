@@ -164,9 +164,24 @@ def test_acronyms_spelled_out_elsewhere_without_a_definition() -> None:
             "How much goes through the Food and Agriculture Organization of the United Nations?",
             "One of 150 k€ for the Initiative and 100 k€ through FAO for tools.",
             "The Scientific and Technical Committee met.",  # no acronym of it anywhere
+            "What does the Deutsche Gesellschaft für Internationale Zusammenarbeit lead?",  # German connectors
+            "GIZ has taken a leading role",
         ]
     )
-    assert found == {"BSAG": "Baltic Sea Action Group", "FAO": "Food and Agriculture Organization"}
+    assert found == {
+        "BSAG": "Baltic Sea Action Group",
+        "FAO": "Food and Agriculture Organization",
+        "GIZ": "Gesellschaft für Internationale Zusammenarbeit",
+    }
+
+
+def test_a_sentence_is_read_with_its_acronyms_spelled_out(shared_kb: KnowledgeBase) -> None:
+    """The report says "GIZ", the question spells the agency's name out: the sentence is compared by meaning as
+    if it did too."""
+    answer = Chat(shared_kb).ask(
+        "Which task force is led by the Deutsche Gesellschaft für Internationale Zusammenarbeit?", lang="en"
+    )
+    assert answer.found and "A1" in answer.citations[0].quote, answer.answer
 
 
 def test_table_rows_and_slide_figures_are_candidates() -> None:
