@@ -34,7 +34,7 @@ import numpy as np
 from index.lexicon import QUERY_LANGS
 from index.search import group_bags, query_language
 from index.zones import Conditions, zones
-from service.passages import defined_acronyms, spelled_acronyms, split_sentences, with_acronyms
+from service.passages import acronyms_of, split_sentences, with_acronyms
 from service.question import (
     AMOUNT_WANTS,
     ASKS_ABOUT,
@@ -93,6 +93,9 @@ PER_FAMILY = 2  # quotes from one document (or practice) while others come close
 SIM_FLOOR, SIM_SPAN = 0.75, 0.15  # the model's cosine mapped to 0..1 over this range
 PASSAGE_SIMILARITY, PASSAGE_COVERAGE, PASSAGE_RANK = 0.4, 0.3, 0.3  # a chunk's score (step 1)
 TITLE_WEIGHT = 0.5  # a question term found only in the document's title counts half
+# a phrase only in what the asker says before asking ("We run cattle on semi-arid rangeland.") weighs this much
+# of one in the sentences that ask (tuned on the tuning two thirds: 0.3, 0.5, 0.7; docs/answers.md)
+PREAMBLE_WEIGHT = 0.7
 MAX_SESSIONS = 1000
 NO_ANSWER = {
     "en": "No source in the knowledge base answers this.",
@@ -205,6 +208,7 @@ class _Candidate:
     zone: str | None = None  # the climate zone or soil class a sheet's `unsuited` entry is about
     climates: frozenset[str] = frozenset()  # the climate zones a soil-carbon figure was measured in, where it says
     verdict: bool = False  # the sheet's `unsuited` entry for the place where the asker asks whether it works
+    reading: str = ""  # its text with the acronyms it uses spelled out (and the reverse): compared by words and meaning
 
     @property
     def chunk_text(self) -> str:
@@ -398,8 +402,7 @@ class Chat:
         carbon_aside = EXCEPT_CARBON.search(question) is not None
         documents = self._documents(hits, lang, practices)
         candidates = self._candidates(documents, lang, groups, question, practices, aspects)
-        acronyms = {**spelled_acronyms([question, *(c.text for c in candidates)]),
-                    **defined_acronyms(c.text for c in candidates)}  # fmt: skip
+        acronyms = acronyms_of(question, [c.text for c in candidates])
         wants = wanted(question)
         # "how much does it cost?" asks for costs, not "how much water do we save? (water is dear here)"
         asks_cost = "cost" in aspects and PER_UNIT.search(question) is None
@@ -416,7 +419,8 @@ class Chat:
         for c in candidates:
             if c.doc_id not in titles:
                 titles[c.doc_id] = set(self.kb.terms_of(c.title, c.lang))
-            terms = set(self.kb.terms_of(with_acronyms(c.text, acronyms), c.lang))
+            c.reading = with_acronyms(c.text, acronyms)
+            terms = set(self.kb.terms_of(c.reading, c.lang))
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
             # a sheet's cost rating answers "how much does it cost?" where it gives no cost figure
             needs = [w for w in wants if not (w in ("number", "money") and c.field == "cost_level" and asks_cost)]
@@ -444,7 +448,7 @@ class Chat:
         facts = [c for c in candidates if c.chunk is None]  # a few per sheet: always compared
         viable = facts + [c for c in candidates if c.chunk is not None][: max(POOL - len(facts), POOL // 2)]
         if viable:
-            vectors = self._embed([with_acronyms(c.text, acronyms) for c in viable])
+            vectors = self._embed([c.reading for c in viable])
             for c, similarity in zip(viable, (vectors @ self._readings(question)).max(axis=1).tolist(), strict=True):
                 c.similarity = similarity
         return viable
@@ -523,6 +527,7 @@ class Chat:
         expanded = self.kb.lexicon().expand(question, lang)
         lexical = self.kb.indexes().lexical
         aside = m.group(0).lower() if (m := EXCEPT_CARBON.search(question)) else ""
+        asks = asking(question).lower()
         groups = []
         for group in expanded.groups:
             bags = tuple(frozenset(bag) for bag in group_bags(group, QUERY_LANGS, lexical))
@@ -535,6 +540,7 @@ class Chat:
             # A phrase is as rare as its rarest word ("saline soils": "saline"), in its commonest rendering.
             rarity = min(max(lexical.rarity({t}) for t in bag) for bag in bags)
             source = group.source.strip()
+            rarity *= 1.0 if source.lower() in asks else PREAMBLE_WEIGHT
             groups.append(_Group(rarity * (1.5 if YEAR.fullmatch(source) else 1.0), bags, source))
         return groups
 

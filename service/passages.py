@@ -87,6 +87,11 @@ def spelled_acronyms(texts: list[str]) -> dict[str, str]:
     return found
 
 
+def acronyms_of(question: str, texts: list[str]) -> dict[str, str]:
+    """The acronyms a question and the texts that may answer it define or spell out (a definition wins)."""
+    return {**spelled_acronyms([question, *texts]), **defined_acronyms(texts)}
+
+
 def with_acronyms(text: str, acronyms: dict[str, str]) -> str:
     """The text with the long form of each acronym it uses and the acronym of each long form it spells out."""
     extra = [long for short, long in acronyms.items() if re.search(rf"\b{re.escape(short)}\b", text)]

@@ -10,7 +10,19 @@ import pytest
 
 from eval.answers import has_fact, points_to
 from index.kb import KnowledgeBase
-from service.chat import CLOSEST, FACT_SHEETS, WEIGHTS, Answer, Chat, Citation, Weights, _Candidate, choose, closest
+from service.chat import (
+    CLOSEST,
+    FACT_SHEETS,
+    PREAMBLE_WEIGHT,
+    WEIGHTS,
+    Answer,
+    Chat,
+    Citation,
+    Weights,
+    _Candidate,
+    choose,
+    closest,
+)
 from service.passages import defined_acronyms, spelled_acronyms, split_sentences
 from service.question import asked_about, counted, given_numbers, other_year, wanted
 from service.render import render_answer
@@ -752,6 +764,17 @@ def test_the_fields_of_the_best_sheets_and_of_named_practices_are_compared(chat:
     assert "practice:cover-crops" in compared  # named by the question
 
 
+def test_what_the_asker_says_before_asking_weighs_less(chat: Chat) -> None:
+    """'Our farm is on sandy soil. Does compost raise soil carbon?': the farm is context, compost what is asked."""
+    before = {
+        g.words: g.weight for g in chat._term_groups("Our farm is on sandy soil. Does compost raise soil carbon?", "en")
+    }
+    within = {g.words: g.weight for g in chat._term_groups("Does compost raise soil carbon on our sandy soil?", "en")}
+    assert before["compost"] == pytest.approx(within["compost"])
+    sandy = next(words for words in before if "sandy" in words)
+    assert before[sandy] == pytest.approx(PREAMBLE_WEIGHT * within[sandy])
+
+
 def test_a_question_that_counts_things_is_answered_by_a_number_of_them(chat: Chat) -> None:
     """A question counting experts is not answered by "4 computers" nor by "6,000 £"."""
     assert counted("How many experts took part in the Delphi study?") == ["experts"]
@@ -887,7 +910,7 @@ def test_a_question_with_a_preamble_is_also_read_by_what_it_asks(chat: Chat) -> 
     assert readings.shape[1] == 2 and np.allclose(readings[:, 1], asked)
     assert chat._readings("How much water does alternate wetting and drying save?").shape[1] == 1
     candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
-    vectors = chat._embed([c.text for c in candidates])
+    vectors = chat._embed([c.reading for c in candidates])  # with its acronyms spelled out
     assert all(
         c.similarity >= float(v @ chat.kb.embed_query(question)) - 1e-6
         for c, v in zip(candidates, vectors, strict=True)
