@@ -84,18 +84,23 @@ def _values(token: str) -> set[float]:
 
 
 def _folded(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    """Lower case, accents off, any run of white space one space (a title broken over two lines is one title)."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return " ".join(bare.split())
 
 
 def has_fact(text: str, facts: list[str]) -> bool:
-    """Any expected fact in the text: numbers as numbers (not inside a longer number), names as words."""
+    """Any expected fact in the text: numbers as numbers (not inside a longer number), names as words; a name
+    ending in a number may be followed by an ordinal's ending ("October 27" in "October 27th")."""
     found = {v for token in NUMBER.findall(text) for v in _values(token.strip())}
     folded = _folded(text)
     for fact in facts:
+        name = _folded(fact)
+        ordinal = "(?:st|nd|rd|th)?" if name[-1:].isdigit() else ""
         if NUMBER.fullmatch(fact.strip()):
             if _values(fact.strip()) & found:
                 return True
-        elif re.search(rf"(?<!\w){re.escape(_folded(fact))}(?!\w)", folded):
+        elif re.search(rf"(?<!\w){re.escape(name)}{ordinal}(?!\w)", folded):
             return True
     return False
 
