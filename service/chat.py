@@ -58,6 +58,7 @@ from service.question import (
     holds_amount,
     other_year,
     resolve_follow_up,
+    sets_carbon_aside,
     wanted,
 )
 from service.sheets import (
@@ -399,7 +400,7 @@ class Chat:
         climates = set(named["climate_zone"] or zones().words.read(question))
         place = {*named["soil_class"], *climates}
         aspects = asked_about(asking(question))  # "water is dear here. How much do we save?" asks no cost
-        carbon_aside = EXCEPT_CARBON.search(question) is not None
+        carbon_aside = sets_carbon_aside(question)
         documents = self._documents(hits, lang, practices)
         candidates = self._candidates(documents, lang, groups, question, practices, aspects)
         acronyms = acronyms_of(question, [c.text for c in candidates])
@@ -437,7 +438,8 @@ class Chat:
             is_sheet = c.family.startswith("practice:")
             other_practice = is_sheet and c.family.split(":")[1] not in practices and c.family != hits[0].family
             off_aspect = bool(c.aspects and aspects and not c.aspects & aspects)
-            set_aside = bool(carbon_aside and is_sheet and CARBON.search(c.text))  # "apart from carbon"
+            # "apart from carbon", "by how much will my yield drop?"
+            set_aside = bool(carbon_aside and is_sheet and CARBON.search(c.text))
             elsewhere = bool(place and c.zone and c.zone not in place)  # "not for sandy soils" to one on clay
             # a figure measured in another climate: "in moist warm climates" to a cool, wet farm
             elsewhere |= bool(climates and c.climates and not c.climates & climates)

@@ -282,6 +282,14 @@ EXCEPT_CARBON = re.compile(
     r"(?:carbon|carbone|carbono)\b",
     re.IGNORECASE,
 )
+# "by how much?", "how much more grain?", "de combien…?", "¿cuánto menos metano?": an effect, measured against
+# doing without the practice; what a sheet's results give, not its rates and spacings
+EFFECT = re.compile(
+    r"\bby\s+how\s+much\b|\bhow\s+(?:much|many)\s+(?:\w+\s+)?(?:more|less|fewer|extra|higher|lower)\b|"
+    r"\bde\s+combien\b(?!\s+d(?:e\b|'|’))|\bcombien\s+(?:de\s+|d['’])?(?:\w+\s+)?(?:en\s+)?(?:plus|moins)\b|"
+    r"\ben\s+cu[aá]nto\b|\bcu[aá]nt[oa]s?\s+(?:\w+\s+)?(?:m[aá]s|menos)\b",
+    re.IGNORECASE,
+)
 NAME = re.compile(r"(?<![.!?:]\s)(?<![(\[«“\"])(?<!^)\b[A-ZÀ-Ý][\w’'-]+")  # not at a sentence's or bracket's start
 
 
@@ -388,14 +396,27 @@ def asked_about(question: str) -> frozenset[str]:
     """The sides of a practice the question asks about: "risk", "cost", "benefit", "where", "how" (ASKS_ABOUT); none for
     most. A question about carbon asks about results, however it is put ("how fast does soil carbon build up?",
     "¿cuánto aumenta el carbono al aplicar biocarbón?"), unless it sets carbon aside ("apart from carbon, what
-    does mulching bring?": its other benefits). "How much does it cost to…?" asks about costs, not how to do it."""
+    does mulching bring?": its other benefits). So does an effect asked against doing without ("by how much?", "how
+    much more grain?", "¿cuánto menos metano?": `EFFECT`). "How much does it cost to…?" asks about costs, not how
+    to do it."""
     found = {aspect for aspect, pattern in ASKS_ABOUT.items() if pattern.search(question)}
+    if EFFECT.search(question):
+        found = found - {"how"} | {"results"}
     if EXCEPT_CARBON.search(question):
         return frozenset(found - {"how"} | {"benefit"})
     if CARBON.search(question):  # and its results, beside any other side it asks about
         found -= {"how"}
         found |= {"results"} if found else set()
     return frozenset(found - {"how"} if "cost" in found else found)
+
+
+def sets_carbon_aside(question: str) -> bool:
+    """Whether what the question asks is not soil carbon: "apart from storing carbon, what does it bring?", or an
+    effect on something else ("will I lose yield? By how much?", "¿cuánto menos metano?"), which a sentence on
+    soil carbon does not answer."""
+    return EXCEPT_CARBON.search(question) is not None or (
+        EFFECT.search(question) is not None and CARBON.search(question) is None
+    )
 
 
 def resolve_follow_up(question: str, earlier: list[str], lang: str) -> str:

@@ -24,7 +24,7 @@ from service.chat import (
     closest,
 )
 from service.passages import defined_acronyms, spelled_acronyms, split_sentences
-from service.question import asked_about, counted, given_numbers, other_year, wanted
+from service.question import asked_about, counted, given_numbers, other_year, sets_carbon_aside, wanted
 from service.render import render_answer
 from service.sheets import figure_text, sheet_facts, short_reference
 
@@ -263,11 +263,15 @@ def test_a_report_answer_cites_the_pdf_page_of_a_docx_quote(shared_kb: Knowledge
     assert chunk["page"] is None
 
 
-def test_facts_are_compared_as_numbers() -> None:
+def test_facts_are_compared_as_numbers_and_names() -> None:
     assert has_fact("mean 0,32 ± 0,08 t C/ha/an", ["0.32"])
     assert has_fact("a total annual budget of €970,000.", ["970 000"])
     assert not has_fact("about 400 kg", ["40"]) and not has_fact("0.40 t", ["40"])
     assert has_fact("la ville d'Alfter", ["alfter"]) and not has_fact("Alfterstadt", ["Alfter"])
+    # a title broken over two lines, a date written with an ordinal: the fact the source holds
+    assert has_fact("“Creating an Enabling Framework for Carbon Market\nProjects”", ["Carbon Market Projects"])
+    assert has_fact("October 27th-October 29th 2020", ["October 27"])
+    assert not has_fact("October 270", ["October 27"]) and not has_fact("October 27thx", ["October 27"])
 
 
 def test_a_refusal_points_to_the_fact_when_a_nearest_passage_holds_it() -> None:
@@ -377,11 +381,22 @@ def test_what_side_of_a_practice_a_question_asks_about() -> None:
     assert asked_about("When was the Bureau set up?") == frozenset()  # a date, not how to do it
     # an effect, not how to do it: "cut" as in less methane, and words that only begin like a verb of doing
     # ("podemos": we can, not podar; "régional", not régler; "semaines", not semer; "montant": an amount)
-    effects = ("How much does AWD cut methane from my paddy?", "¿Cuánto más grano podemos esperar?",
-               "Combien de personnes ont participé au forum régional ?", "Combien de semaines de pâture en plus ?",
+    effects = ("How much does AWD cut methane from my paddy?", "¿Cuánto grano podemos esperar?",
+               "Combien de personnes ont participé au forum régional ?", "Combien de semaines de pâture ?",
                "Combien de carbone est-il possible de stocker ?", "Quel montant a-t-il voté ?")  # fmt: skip
     for effect in effects:
         assert asked_about(effect) == frozenset(), effect
+    # an effect asked against doing without asks for results, not for how to do it
+    for compared in ("Do cocoa farms under shade give lower yields? By how much?", "¿Cuánto más grano podemos esperar?",
+                     "Si je fais des demi-lunes, de combien augmente le rendement ?", "¿En cuánto sube la cosecha?",
+                     "How much less methane if we let the field dry out between irrigations?"):  # fmt: skip
+        assert asked_about(compared) == {"results"}, compared
+    assert asked_about("De combien d'ombre les jeunes cacaoyers ont-ils besoin ?") == frozenset()  # how much of
+    # and, unless it is carbon, a sentence on soil carbon does not answer it
+    assert sets_carbon_aside("Will I lose yield on the main crop? By how much?")
+    assert sets_carbon_aside("Apart from storing carbon, what else does mulching do?")
+    assert not sets_carbon_aside("By how much does soil carbon go up under no-till?")
+    assert not sets_carbon_aside("How much compost should I apply?")
     assert asked_about("When should I cut the hedgerows?") == asked_about("¿Cuándo hay que podarlas?") == {"how"}
     assert asked_about("Combien a coûté la réunion ?") == asked_about("¿Cuánto costó la reunión?") == {"cost"}
     # a question about carbon asks about results, however it is put
@@ -426,6 +441,20 @@ def test_a_question_on_risks_or_costs_is_answered_from_those_parts_of_the_sheet(
         quote = answer.citations[0].quote if answer.citations else ""
         assert any(word in quote for word in field), answer.answer
         assert " — soil organic carbon: " not in answer.answer and " — carbone organique du sol: " not in answer.answer
+
+
+def test_an_effect_on_something_else_than_carbon_is_not_answered_by_carbon_figures_or_recipes(chat: Chat) -> None:
+    """ "By how much less does the soil erode?" is answered by a result on erosion, or not at all: neither by the
+    sheet's soil-carbon figures nor by its rates and spacings."""
+    for question, lang in (
+        ("¿Cuánto menos se erosiona el suelo con cultivos de cobertura?", "es"),
+        ("Si pongo cal en mi suelo ácido, ¿en cuánto sube la cosecha?", "es"),
+        ("If I sow a cover crop between two cash crops, will I lose yield? By how much?", "en"),
+    ):
+        answer = chat.ask(question, lang=lang)
+        for quote in (c.quote for c in answer.citations):
+            assert " — carbono orgánico del suelo: " not in quote and " — soil organic carbon: " not in quote, quote
+            assert " — Cómo hacerlo: " not in quote and " — How to do it: " not in quote, quote
 
 
 def test_benefits_and_cost_ratings_are_answered_from_the_sheet(chat: Chat) -> None:
