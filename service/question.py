@@ -274,7 +274,8 @@ ASKS_ABOUT = {
         re.IGNORECASE,
     ),
 }
-CARBON = re.compile(r"\b(?:carbon|carbone|carbono|SOC|COS)\b", re.IGNORECASE)
+# carbon by name, or by a mass of it ("4.85 Tg C", "0,3 t C/ha/an", "60 kg C/ha")
+CARBON = re.compile(r"\b(?:carbon|carbone|carbono|SOC|COS)\b|\d\s*(?:[kMGT]g|t)\s*C\b", re.IGNORECASE)
 # "apart from storing carbon", "en dehors du carbone", "aparte del carbono": what else the practice brings
 EXCEPT_CARBON = re.compile(
     r"\b(?:apart\s+from|aside\s+from|besides|other\s+than|beyond|except|à\s+part|en\s+dehors\s+d[eu]|outre|hormis|"
