@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from eval.harness import LANGS, ROOT, SHARED, _open
-from service.chat import Answer, Chat, Citation, Weights, choose, confident, runner_up
+from service.chat import Answer, Chat, Citation, Weights, choose, runner_up
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -252,9 +252,9 @@ def tune(kb: KnowledgeBase) -> list[tuple[float, float, Weights]]:
     from itertools import product
 
     cases = tuning_cases(kb)
-    answerable = sum(item.kind != "none" for item, _, _ in cases) or 1
-    unanswerable = sum(item.kind == "none" for item, _, _ in cases) or 1
-    floors = np.arange(0.2, 0.9, 0.025)
+    asks = np.array([item.kind != "none" for item, _, _ in cases], dtype=bool)  # answerable
+    answerable, unanswerable = int(asks.sum()) or 1, int((~asks).sum()) or 1
+    floors = np.arange(0.2, 0.9, 0.0125)
     out = []
     grid = product((0.2, 0.3, 0.4, 0.5, 0.6), (0.1, 0.2, 0.3, 0.4), (0.5, 0.7, 0.85, 1.0), (0.6, 0.8, 1.0),
                    (0.06, 0.12), (0.0, 0.01, 0.02, 0.03, 0.04))  # fmt: skip
@@ -267,11 +267,14 @@ def tune(kb: KnowledgeBase) -> list[tuple[float, float, Weights]]:
             ranked = sorted(candidates, key=lambda c: -c.score)
             best.append((ranked[0].score, runner_up(ranked)) if ranked else (-1.0, -1.0))
             hit.append(any(id(c) in chosen for c, ok in zip(candidates, correct, strict=True) if ok))
-        for floor in floors:
-            at = replace(w, min_score=round(float(floor), 3))
-            answered = [confident(b, r, at) for b, r in best]
-            right = sum(h and a for (item, _, _), a, h in zip(cases, answered, hit, strict=True) if item.kind != "none")
-            abstained = sum(not a for (item, _, _), a in zip(cases, answered, strict=True) if item.kind == "none")
+        hits = np.array(hit, dtype=bool)
+        top, runner = np.array(best).T
+        for floor, gap in product(floors, (0.04, 0.08, 0.15)):
+            at = replace(w, min_score=round(float(floor), 4), standout_gap=gap)
+            # `confident`, for every case at once
+            answered = (top >= at.min_score) | ((top >= at.standout_floor) & (top - runner >= at.standout_gap))
+            right = int((answered & hits & asks).sum())
+            abstained = int((~answered & ~asks).sum())
             out.append((right / answerable, abstained / unanswerable, at))
     return sorted(out, key=lambda r: (r[1] < 0.9, -r[0], -r[1]))
 

@@ -176,12 +176,18 @@ class Weights:
 
 
 # Tuned on two thirds of eval/answers (`python -m eval.answers --tune`: the most questions answered right with at
-# least 0.9 of the unanswerable ones refused), checked on the other third. The rules added since refuse 0.85 of the
-# tuning third's unanswerable questions with these weights; the grid re-run for 0.9 answers 0.64 of its questions
-# right (questions the place route answers left out) where these answer 0.72 (`humus eval --task answers`, 6
-# December 2026, docs/answers.md), so these stay.
+# least 0.9 of the unanswerable ones refused), checked on the other third. The score weights date from before the
+# later rules; the floor and the standout gap were chosen again on 6 December 2026, when the standout lead came to
+# be measured against how well the other sentences fit (docs/answers.md, thirtieth round).
 WEIGHTS = Weights(
-    similarity=0.5, coverage=0.2, passage=0.3, missing=0.5, min_score=0.775, off_topic=0.6, cross_language=0.04
+    similarity=0.5,
+    coverage=0.2,
+    passage=0.3,
+    missing=0.5,
+    min_score=0.79,
+    off_topic=0.6,
+    cross_language=0.04,
+    standout_gap=0.04,
 )
 
 
@@ -198,6 +204,7 @@ class _Candidate:
     reference: str | None = None
     context: float = 0.0  # share of the question's terms (by rarity) found in its passage
     coverage: float = 0.0
+    fit: float = 0.0  # its score before the factor for lacking what is asked
     similarity: float = 0.0
     score: float = 0.0
     lacks: bool = False  # it does not hold what the question asks for (a number, a year, a name) or gives (a number)
@@ -652,7 +659,8 @@ def choose(candidates: list[_Candidate], weights: Weights | None = None) -> list
     similarity = _scaled(np.array([c.similarity + (w.cross_language if c.cross_language else 0.0) for c in candidates]))
     for c, sim in zip(candidates, similarity.tolist(), strict=True):
         c.score = w.similarity * sim + w.coverage * c.coverage + w.passage * c.passage + w.context * c.context
-        c.score *= (w.missing if c.lacks else 1.0) * (w.off_topic if c.off_topic else 1.0)
+        c.fit = c.score * (w.off_topic if c.off_topic else 1.0)
+        c.score = c.fit * (w.missing if c.lacks else 1.0)
     ranked = sorted(candidates, key=lambda c: -c.score)
     best = ranked[0].score
     if not confident(best, runner_up(ranked), w):
@@ -683,8 +691,9 @@ def closest(candidates: list[_Candidate], weights: Weights | None = None) -> lis
 
 
 def runner_up(ranked: list[_Candidate]) -> float:
-    """The score of the best candidate saying something else than the best (not its copy in another rendering)."""
-    return next((c.score for c in ranked[1:] if c.text != ranked[0].text), 0.0)
+    """The fit of the best candidate saying something else than the best (not its copy in another rendering),
+    whether or not it holds what is asked."""
+    return max((c.fit for c in ranked[1:] if c.text != ranked[0].text), default=0.0)
 
 
 def confident(best: float, runner: float, w: Weights) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -252,6 +253,12 @@ def test_quotes_come_from_several_sources_where_several_come_close() -> None:
     assert choose([candidate("file:report", 4, 0.58), weak], floor) == []  # standing out, but too low
     copy = _Candidate("file:report 1", "file:report-pdf", "file:report", "report", "en", 1, None, 0.70)
     assert choose([lone, copy, weak], floor)  # the same sentence in another rendering is no runner-up
+    # the lead is over how well the others fit, whether or not they hold what is asked: a sentence that stands out
+    # only because the others give no number is what a question whose answer is missing finds
+    numberless = candidate("file:report", 5, 0.66)
+    numberless.lacks = True
+    assert choose([lone, numberless], replace(floor, missing=0.5)) == []
+    assert [c.text for c in choose([lone, weak], replace(floor, missing=0.5))] == ["file:report 1"]
 
 
 def test_a_report_answer_cites_the_pdf_page_of_a_docx_quote(shared_kb: KnowledgeBase) -> None:
