@@ -10,6 +10,8 @@ BLOCKS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•✓]|\d+[.)])\s)")  # paragraphs 
 CONTINUES = re.compile(r"\s*[a-zà-ÿ]")  # a block starting in lower case
 URL = re.compile(r"https?://\S+")
 LETTER = re.compile(r"\s*[^\W\d_]")
+# a compound's hyphen at the end of a line ("socio-" / "economic"): the words are one, hyphen kept
+BROKEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])")
 BULLET = re.compile(r"\s*(?:[-*•✓]|\d+[.)])\s")
 WRAPPED_WORDS = 4  # a line of at most this many words, without a full stop, is a wrapped line of a slide
 STOP = re.compile(r"[.!?](?=\s+[\"«“(]?[A-ZÀ-Ý0-9¿¡])")  # a full stop before a capital
@@ -108,7 +110,7 @@ def split_sentences(text: str) -> list[str]:
     or follow a sentence that ends with a colon: they are its list ("focus on: East Africa, India").
     """
     out = []
-    for block in _paragraphs(text.replace("**", "")):
+    for block in _paragraphs(BROKEN.sub("-", text.replace("**", ""))):
         lines = [line for line in block.splitlines() if line.strip()]
         if sum("\t" in line for line in lines) >= 2:
             first = next(i for i, line in enumerate(lines) if "\t" in line)

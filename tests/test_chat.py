@@ -25,7 +25,14 @@ from service.chat import (
     closest,
 )
 from service.passages import defined_acronyms, spelled_acronyms, split_sentences
-from service.question import asked_about, counted, given_numbers, other_year, sets_carbon_aside, wanted
+from service.question import (
+    asked_about,
+    counted,
+    given_numbers,
+    other_year,
+    sets_carbon_aside,
+    wanted,
+)
 from service.render import render_answer
 from service.sheets import figure_text, sheet_facts, short_reference
 
@@ -228,6 +235,9 @@ def test_table_rows_and_slide_figures_are_candidates() -> None:
         "The GIZ and the Initiative have set up a community of practice together.",
         "It focuses on: capacity development; exchange of experience",
     ]
+    # a compound broken after its hyphen at the end of a line is one word again, not "socio- economic"
+    broken = "Restoration taking in socio-\neconomic criteria and\nSub-\nSaharan needs."
+    assert split_sentences(broken) == ["Restoration taking in socio-economic criteria and Sub-Saharan needs."]
 
 
 def test_quotes_come_from_several_sources_where_several_come_close() -> None:
