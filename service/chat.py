@@ -44,7 +44,6 @@ from service.question import (
     INITIATIVE,
     MEASURED,
     NAME,
-    PER_UNIT,
     PERSON,
     PERSON_SPAN,
     QUANTITY,
@@ -57,6 +56,8 @@ from service.question import (
     given_numbers,
     holds_amount,
     other_year,
+    per_asked,
+    per_unit,
     resolve_follow_up,
     sets_carbon_aside,
     wanted,
@@ -413,7 +414,7 @@ class Chat:
         acronyms = acronyms_of(question, [c.text for c in candidates])
         wants = wanted(question)
         # "how much does it cost?" asks for costs, not "how much water do we save? (water is dear here)"
-        asks_cost = "cost" in aspects and PER_UNIT.search(question) is None
+        asks_cost = "cost" in aspects and not per_unit(question)  # a cost rating gives no price per tonne
         given = given_numbers(question, lang)  # not an answer ("how many partners had the 20 members?")
         # "in 2017", "its 9th meeting": its passage must hold them too; "600 mm of rain" describes the asker's farm,
         # and "entre deux irrigations" (between irrigations) counts nothing
@@ -421,6 +422,7 @@ class Chat:
         asked = self.asked_terms(question, lang, groups, acronyms)
         # "how many experts took part?": a candidate that names no experts, in any language, counts something else
         things = set(counted(question)) if "count" in wants else set()
+        per = per_asked(question)  # "how much carbon per kilometre of hedge?" is not answered per hectare
         counted_groups = [g for g in groups if things & set(g.words.lower().split())]
         titles: dict[str, set[str]] = {}
         openings: dict[str, str] = {}  # each document's title and first chunk
@@ -439,6 +441,7 @@ class Chat:
                 not all(self.holds(c.text, c.lang, want, asked, given, acronyms) for want in needs)
                 or not qualifying <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang, in_names=True)
                 or other_year(c.text, given)
+                or bool(per and per not in per_unit(c.text))
                 or bool(counted_groups and not any(g.found_in(terms | titles[c.doc_id]) for g in counted_groups))
             )
             c.cross_language = c.lang not in (lang, None)

@@ -84,9 +84,10 @@ DIMENSIONS = {
     r"hours?|heures?|horas?|time|temps|tiempo|%\s*(?:of\s+(?:the\s+)?time|du\s+temps|del\s+tiempo)",  # a share of it
     "mass": r"kilos?|kilogram(?:me)?s?|kilogramos?|kg|tonnes?|tons?|toneladas?|t|lbs?|pounds?|livres?|libras?|grams?|"
     r"grammes?|gramos?|g",
-    "length": r"metres?|meters?|m[eè]tres?|metros?|centim[eè]tres?|centimeters?|cent[ií]metros?|cm|mm|km|m|feet|"
+    "length": r"kilom[eè]tres?|kilometers?|kil[oó]metros?|metres?|meters?|m[eè]tres?|metros?|centim[eè]tres?|"
+    r"centimeters?|cent[ií]metros?|cm|mm|km|m|feet|"
     r"foot|ft|pieds?|pies|inch(?:es)?|pouces?|pulgadas?",
-    "area": r"hectares?|hect[aá]reas?|ha|acres?|m²|km²|m2|km2|square\s+(?:metres?|meters?)|m[eè]tres?\s+carr[ée]s|"
+    "area": r"hectares?|hect[aá]reas?|ha|acres?|m²|km²|m2|km2|square\s+(?:metres?|meters?)|m[eè]tres?\s+carr[ée]s?|"
     r"metros?\s+cuadrados?",
 }
 ASKED_UNIT = re.compile(
@@ -120,9 +121,34 @@ NOT_COUNTED = re.compile(rf"times|fois|veces|giga\w*|m(?:ega|illion)\w*|{UNITS}"
 MEASURED = re.compile(rf"(?:\d+(?:[.,]\d+)?\s*|\b[^\W\d_]+\s+){UNITS}", re.IGNORECASE)
 # A measure in a candidate, or a range of them ("15–20 cm", "de 2 à 8 m"); a ratio ("1:1").
 MEASURE = re.compile(rf"\d+(?:[.,]\d+)?(?:{_TO}\d+(?:[.,]\d+)?)?\s*{UNITS}|\d+:\d+", re.IGNORECASE)
-# A price per unit ("what does it cost per tonne?"): a sheet's cost rating does not give it.
-PER_UNIT = re.compile(r"\b(?:per|a|an|par|por|el|la)\s+(?:tonne|ton|hectare|ha|kg|kilo|acre|tonelada|hect[aá]rea)s?\b",
-                      re.IGNORECASE)  # fmt: skip
+# What an amount may be counted per, besides the measures (`DIMENSIONS`): a tree, a plant, an animal, a person.
+PER_THING = {
+    "tree": r"trees?|arbres?|[aá]rboles|[aá]rbol",
+    "plant": r"plants?|plantes?|plantas?|stems?|pieds?|matas?",
+    "animal": r"animals?|animaux|animales|animal|heads?|t[eê]tes?|cabezas?|cows?|vaches?|vacas?|sheep|brebis|ovejas?|"
+    r"goats?|ch[eè]vres?|cabras?|cattle|bovins?|livestock\s+units?|LU|UGB|UG",
+    "person": r"persons?|people|personnes?|personas?|workers?|travailleurs?|trabajadores?|households?|m[eé]nages?|"
+    r"hogares?|families|family|familles?|familias?",
+}
+# The units an amount may be given per, by kind: those of `DIMENSIONS` but time, and things (`PER_THING`)
+PER_UNITS = {**{k: v for k, v in DIMENSIONS.items() if k != "time"}, **PER_THING}
+_PER = r"(?:/\s*|\b(?:per|each|every|par|chaque|por|cada)\s+|\bpour\s+(?:un|une)\s+)"
+# A unit as a divisor: "per kilometre", "par arbre", "por cabeza", "t C/ha/yr", "Mg C ha-1".
+PER = {
+    kind: re.compile(
+        rf"{_PER}(?:(?:one|un|une|uno|una|single)\s+)?(?:{units})(?![\w-])(?!\s+(?:carr[ée]|cuadrad))|(?<![^\W\d_])(?:{units})\s*(?:-1|−1|⁻¹)(?!\d)",
+        re.IGNORECASE,
+    )
+    for kind, units in PER_UNITS.items()
+}
+# A unit named with an article, as a price is ("what does a tonne cost?", "0,3 USD le mètre", "¿cuánto vale la
+# hectárea?"); not "lever le pied" nor "a tree", which may be what a question is about.
+ARTICLE_UNIT = re.compile(
+    r"\b(?:(?:a|an|le|la|el)\s+|l['’]\s*)(?P<unit>tonnes?|tons?|toneladas?|kilos?|kilogram(?:me)?s?|kilogramos?|kg|"
+    r"kilom[eè]tres?|kilometers?|kil[oó]metros?|km|m[eè]tres?|meters?|metros?|hectares?|hect[aá]reas?|ha|acres?)"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
 CURRENCY = r"(?:euros?|EUR|USD|GBP|BRL|dollars?|d[oó]lares|pounds?|livres?|libras?|francs?|FCFA|reais|rupees?)"
 MONEY = re.compile(
     rf"(?:[€$£]|\b{CURRENCY}\b|\b(?:US|R)\$)\s*\d[\d.,\s]*\d|[€$£]\s*\d|"
@@ -329,6 +355,24 @@ def wanted(question: str) -> list[str]:
     if "number" in wants and COUNT.search(question):
         return ["count" if want == "number" else want for want in wants]
     return wants
+
+
+def per_unit(text: str) -> set[str]:
+    """The kinds of unit (`PER_UNITS`) a text gives an amount per: {"length"} for "per kilometre of hedge" or
+    "0,3 USD le mètre", {"area"} for "t C/ha/yr", {"tree"} for "par arbre"."""
+    kinds = {kind for kind, pattern in PER.items() if pattern.search(text)}
+    for m in ARTICLE_UNIT.finditer(text):
+        kinds |= {k for k, units in DIMENSIONS.items() if re.fullmatch(units, m["unit"], re.IGNORECASE)}
+    return kinds
+
+
+def per_asked(question: str) -> str | None:
+    """The kind of unit an amount is asked per ("length" for "how much carbon per kilometre of hedge?", "tree" for
+    "combien de bois par arbre ?"), in the question's sentences that ask, but area: a figure per hectare is how
+    the sheets give most amounts, and one per acre or per square metre answers too; None where it asks no amount."""
+    if not {"number", "money", *MEASURES} & set(wanted(question)):
+        return None
+    return next(iter(sorted(per_unit(asking(question)) - {"area"})), None)
 
 
 def counted(question: str) -> list[str]:

@@ -30,6 +30,8 @@ from service.question import (
     counted,
     given_numbers,
     other_year,
+    per_asked,
+    per_unit,
     sets_carbon_aside,
     wanted,
 )
@@ -497,6 +499,25 @@ def test_benefits_and_cost_ratings_are_answered_from_the_sheet(chat: Chat) -> No
     # one with a figure gives the figure, not the rating
     answer = chat.ask("What does it cost to rewet a drained peatland?", lang="en")
     assert "955" in answer.answer and "(low, medium or high)" not in answer.answer, answer.answer
+
+
+def test_an_amount_asked_per_unit_is_answered_in_that_unit(chat: Chat) -> None:
+    """ "How much carbon per kilometre of hedge?" is not answered with tonnes per hectare: the hedgerow sheet gives
+    none per kilometre, so the answer is a refusal; the fence's cost per metre is given as the sheet gives it."""
+    assert per_asked("How much carbon does a hedgerow store per kilometre?") == "length"
+    assert per_asked("Combien de kilos de grain par arbre ?") == "tree"
+    assert per_asked("¿Cuánto cuesta el metro de cerca?") == "length"  # a price names its unit with an article
+    assert per_asked("How much carbon per hectare per year?") is None  # how the sheets give amounts
+    assert per_asked("Quelle dose, en kilos par mètre carré ?") is None  # an area, not a length
+    assert per_asked("Pendant combien d'années faut-il les entretenir avant de lever le pied ?") is None
+    assert per_unit("1.2 Mg C ha-1 yr-1") == {"area"} and per_unit("0,3 USD le mètre") == {"length"}
+    for question, lang in (("How much carbon does a hedgerow store per kilometre?", "en"),
+                           ("Combien de carbone stocke une haie de bocage par kilomètre ?", "fr"),
+                           ("¿Cuánto carbono almacena un seto por kilómetro?", "es")):  # fmt: skip
+        answer = chat.ask(question, lang=lang)
+        assert not answer.found, answer.answer
+    answer = chat.ask("How much does electric fencing cost per metre?", lang="en")
+    assert answer.found and "0.3" in answer.citations[0].quote, answer.answer
 
 
 def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
