@@ -170,6 +170,15 @@ FREQUENCY = re.compile(
     r"\bhow\s+(?:often|frequently)\b|\bquelle\s+fr[ée]quence\b|\bcada\s+cu[aá]nto\b(?!s)|\bqu[eé]\s+frecuencia\b",
     re.IGNORECASE,
 )
+# A question asking how far, deep, high or wide ("how far apart?", "à quelle distance ?", "quelle profondeur ?",
+# "¿a qué distancia?", "¿qué altura?"): a length answers it ("8–12 ft", "15 cm"), not a share or a time. How long
+# a thing may be is left out: "how long" asks for a time as often.
+ASKS_LENGTH = re.compile(
+    r"\bhow\s+(?:far|deep|high|tall|wide)\b|\b[àa]\s+quelle\s+(?:distance|profondeur|hauteur)\b|jusqu['’]o[uù]|"
+    r"\bquel(?:le)?s?\s+(?:distance|profondeur|hauteur|largeur|espacement|[ée]cartement|diam[èe]tre)\b|"
+    r"\bhasta\s+d[oó]nde\b|\bqu[eé]\s+(?:distancia|profundidad|altura|ancho|anchura|espaciamiento|di[aá]metro)\b",
+    re.IGNORECASE,
+)
 # A question asking for a dose or a seeding rate ("what seeding rate", "à quelle dose", "¿qué dosis?"): an amount of
 # mass answers it (kg/ha, t/ha, lb/acre), not a sowing depth or a cutting height in inches.
 DOSE = re.compile(r"\b(?:doses?|dosis|(?:seeding|sowing|application)\s+rates?|taux\s+de\s+semis)\b", re.IGNORECASE)
@@ -344,6 +353,8 @@ def wanted(question: str) -> list[str]:
         wants = ["place" if want == "name" else want for want in wants]
     if DOSE.search(question) and {"number", "count"} & set(wants):
         wants = [want for want in wants if want not in ("number", "count")] + ["mass"]
+    if ASKS_LENGTH.search(question) and {"number", "count"} & set(wants):
+        wants = [want for want in wants if want not in ("number", "count")] + ["length"]
     if FREQUENCY.search(question):
         wants = [want for want in wants if want not in ("number", "count")] + ["time"]
     unit = ASKED_UNIT.search(question)
