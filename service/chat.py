@@ -265,7 +265,9 @@ class Chat:
         candidates: list[_Candidate] = []
         if not chosen:
             candidates = self.scored(interpreted, lang, result.hits)
-            chosen = [c for c in candidates if c.verdict][:MAX_QUOTES] or choose(candidates)
+            # the sheet's verdict for the asker's place answers whether it works there, not how much or how long
+            verdicts = [] if wanted(interpreted) else [c for c in candidates if c.verdict]
+            chosen = verdicts[:MAX_QUOTES] or choose(candidates)
         if not chosen:
             near = [self._cite(i, c, False) for i, c in enumerate(closest(candidates), 1)]
             return Answer(question, NO_ANSWER[lang], lang, [], False, session_id, interpreted, closest=near)

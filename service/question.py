@@ -170,6 +170,8 @@ FREQUENCY = re.compile(
     r"\bhow\s+(?:often|frequently)\b|\bquelle\s+fr[ée]quence\b|\bcada\s+cu[aá]nto\b(?!s)|\bqu[eé]\s+frecuencia\b",
     re.IGNORECASE,
 )
+# A question asking for a duration ("what duration", "quelle durée", "¿qué duración?"): a time answers it.
+DURATION = re.compile(r"\bwhat\s+duration\b|\bquelle\s+dur[ée]e\b|\bqu[eé]\s+duraci[oó]n\b", re.I)
 # A question asking how far, deep, high or wide ("how far apart?", "à quelle distance ?", "quelle profondeur ?",
 # "¿a qué distancia?", "¿qué altura?"): a length answers it ("8–12 ft", "15 cm"), not a share or a time. How long
 # a thing may be is left out: "how long" asks for a time as often.
@@ -355,7 +357,7 @@ def wanted(question: str) -> list[str]:
         wants = [want for want in wants if want not in ("number", "count")] + ["mass"]
     if ASKS_LENGTH.search(question) and {"number", "count"} & set(wants):
         wants = [want for want in wants if want not in ("number", "count")] + ["length"]
-    if FREQUENCY.search(question):
+    if FREQUENCY.search(question) or DURATION.search(question):
         wants = [want for want in wants if want not in ("number", "count")] + ["time"]
     unit = ASKED_UNIT.search(question)
     kind = next((k for k, units in DIMENSIONS.items() if unit and re.fullmatch(units, unit["unit"], re.I)), None)

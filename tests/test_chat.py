@@ -953,6 +953,12 @@ def test_the_sheets_verdict_for_the_askers_place_answers(chat: Chat) -> None:
     candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
     other = [c for c in candidates if c.field == "unsuited" and c.zone != "sandy"]
     assert other and all(c.off_topic and not c.verdict for c in other)
+    # the verdict answers whether it works there, not how long or how much: a farmer in a warm climate asking how
+    # long to grow sunn hemp gets its growing time, not "not recommended in a warm temperate dry climate"
+    answer = chat.ask("Quiero sembrar crotalaria como abono verde entre dos cosechas, en clima cálido. ¿Cuánto tiempo "
+                      "la dejo crecer antes de cortarla?", lang="es")  # fmt: skip
+    assert answer.found and "semanas" in answer.citations[0].quote, answer.answer
+    assert not answer.answer.startswith("No recomendado"), answer.answer
 
 
 def test_a_cost_rating_does_not_give_a_price_per_unit(chat: Chat) -> None:
