@@ -14,6 +14,8 @@ import bm25s.stopwords as sw
 import Stemmer
 
 WORD = re.compile(r"\w+", re.UNICODE)
+# a compound's hyphen at the end of a line ("socio-" / "economic"): the words are one, hyphen kept
+BROKEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])")
 
 # language code -> (Snowball algorithm, bm25s stop-word list); NLTK's lists (bm25s' 33-word English list is Lucene's,
 # which left "did", "my", "we" as query terms while the French and Spanish lists drop their equivalents)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.analysis import CONCEPT, analyze, fold, number_word, stopwords, tagged, term, words
+from index.analysis import BROKEN, CONCEPT, analyze, fold, number_word, stopwords, tagged, term, words
 from index.catalog import FACETS, Catalog, QueryError
 from index.lexical import LexicalIndex
 from index.lexicon import QUERY_LANGS, ExpandedQuery, Lexicon, TermGroup
@@ -527,10 +527,25 @@ def snippet_for(text: str, lang: str | None, terms: set[str]) -> tuple[str, list
             end += 1
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
-    shift = len(prefix) - start
-    body = text[start:end]
-    kept = [(s + shift, e + shift) for s, e in spans if s >= start and e <= end]
-    return prefix + body + suffix, kept
+    body, kept = rejoined(text[start:end], [(s - start, e - start) for s, e in spans if s >= start and e <= end])
+    return prefix + body + suffix, [(s + len(prefix), e + len(prefix)) for s, e in kept]
+
+
+def rejoined(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with each compound broken after its hyphen at a line's end one word again ("socio-" / "economic" →
+    "socio-economic", which a page would show as "socio- economic"), and `spans` of its words moved with them."""
+    out: list[str] = []
+    cuts: list[tuple[int, int]] = []  # (offset in `text` from which, characters removed up to there)
+    last = 0
+    for m in BROKEN.finditer(text):
+        out += [text[last : m.start()], "-"]
+        last = m.end()
+        cuts.append((m.end(), m.end() - m.start() - 1 + (cuts[-1][1] if cuts else 0)))
+
+    def moved(offset: int) -> int:
+        return offset - next((removed for at, removed in reversed(cuts) if offset >= at), 0)
+
+    return "".join(out) + text[last:], [(moved(s), moved(e)) for s, e in spans]
 
 
 @lru_cache(maxsize=2048)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from index.analysis import BROKEN
+
 BLOCKS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•✓]|\d+[.)])\s)")  # paragraphs and list items
 CONTINUES = re.compile(r"\s*[a-zà-ÿ]")  # a block starting in lower case
 URL = re.compile(r"https?://\S+")
 LETTER = re.compile(r"\s*[^\W\d_]")
-# a compound's hyphen at the end of a line ("socio-" / "economic"): the words are one, hyphen kept
-BROKEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])")
 BULLET = re.compile(r"\s*(?:[-*•✓]|\d+[.)])\s")
 WRAPPED_WORDS = 4  # a line of at most this many words, without a full stop, is a wrapped line of a slide
 STOP = re.compile(r"[.!?](?=\s+[\"«“(]?[A-ZÀ-Ý0-9¿¡])")  # a full stop before a capital

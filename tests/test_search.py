@@ -11,8 +11,9 @@ import pytest
 from langchain_core.runnables import RunnableLambda
 
 import index.search as search_module
+from index.analysis import tagged, term
 from index.kb import KnowledgeBase
-from index.search import Searcher, query_language, stopword_vote
+from index.search import Searcher, query_language, snippet_for, stopword_vote
 from index.vectors import IndexMismatchError
 from service.retriever import HumusRetriever
 
@@ -286,6 +287,17 @@ def test_snippet_highlights_the_query_words(corpus_kb):
     assert hit.family == "practice:liming-acid-soils"
     marked = [hit.snippet[s:e].lower() for s, e in hit.highlights]
     assert marked and all(w.startswith(("lim", "acid", "soil")) for w in marked), marked
+
+
+def test_snippet_joins_a_compound_broken_at_a_line_end():
+    """A slide breaks "socio-" / "economic" over two lines: the snippet reads "socio-economic", where a page showing
+    the raw line break would read "socio- economic", and its highlights still mark whole words, long text or short."""
+    text = "Regions were ranked by weighing socio-\neconomic factors and agro-\n  ecological zones. "
+    terms = {f"{tagged([''], 'en')[0]}{term(w, 'en')}" for w in ("economic", "zones")}
+    for padded in (text, "Some words before. " * 40 + text + "Some words after. " * 40):
+        snippet, spans = snippet_for(padded, "en", terms)
+        assert "socio-economic factors and agro-ecological zones" in snippet, snippet
+        assert [snippet[s:e] for s, e in spans] == ["economic", "zones"]
 
 
 def test_group_by_zone(corpus_kb):
