@@ -153,6 +153,9 @@ class Answer:
         return asdict(self)
 
 
+FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
+
+
 @dataclass(slots=True, frozen=True)
 class Weights:
     """How a candidate's score is made, and the floor under which nothing answers."""
@@ -696,9 +699,25 @@ def closest(candidates: list[_Candidate], weights: Weights | None = None) -> lis
 
 
 def runner_up(ranked: list[_Candidate]) -> float:
-    """The fit of the best candidate saying something else than the best (not its copy in another rendering),
-    whether or not it holds what is asked."""
-    return max((c.fit for c in ranked[1:] if c.text != ranked[0].text), default=0.0)
+    """The fit of the best candidate saying something else than the best, whether or not it holds what is asked.
+
+    Not something else: the best's copy in another rendering, nor a sentence of the same document that also holds
+    what is asked and gives the same figures (or a part of them): a sheet's field and the step it comes from ("6–12
+    months", "six months to a year"), or three sentences giving one cost, are one answer said twice, not rivals."""
+    best = ranked[0]
+    figures = _figures(best.text)
+
+    def agrees(c: _Candidate) -> bool:
+        theirs = _figures(c.text)
+        same = bool(figures and theirs) and (figures <= theirs or theirs <= figures)
+        return same and c.family == best.family and not (c.lacks or best.lacks)
+
+    return max((c.fit for c in ranked[1:] if c.text != best.text and not agrees(c)), default=0.0)
+
+
+def _figures(text: str) -> set[str]:
+    """The numbers a text gives, but its citations' years ("(West & Post, 2002)"), decimal commas read as points."""
+    return {n.replace(",", ".") for n in FIGURE.findall(CITED_YEAR.sub(" ", text))}
 
 
 def confident(best: float, runner: float, w: Weights) -> bool:

@@ -124,19 +124,27 @@ MEASURE = re.compile(rf"\d+(?:[.,]\d+)?(?:{_TO}\d+(?:[.,]\d+)?)?\s*{UNITS}|\d+:\
 # What an amount may be counted per, besides the measures (`DIMENSIONS`): a tree, a plant, an animal, a person.
 PER_THING = {
     "tree": r"trees?|arbres?|[aá]rboles|[aá]rbol",
-    "plant": r"plants?|plantes?|plantas?|stems?|pieds?|matas?",
+    "plant": r"plants?|plantes?|plantas?|stems?|pieds?|matas?|seedlings?|plantules?|pl[aá]ntulas?|plantones?",
     "animal": r"animals?|animaux|animales|animal|heads?|t[eê]tes?|cabezas?|cows?|vaches?|vacas?|sheep|brebis|ovejas?|"
-    r"goats?|ch[eè]vres?|cabras?|cattle|bovins?|livestock\s+units?|LU|UGB|UG",
+    r"goats?|ch[eè]vres?|cabras?|cattle|bovins?|steers?|bullocks?|heifers?|calf|calves|oxen|ox|bouvillons?|"
+    r"g[ée]nisses?|veaux|veau|b[œo]e?ufs?|novill[oa]s?|tern[oe]r[oa]s?|bueye?s?|livestock\s+units?|LU|UGB|UG",
     "person": r"persons?|people|personnes?|personas?|workers?|travailleurs?|trabajadores?|households?|m[eé]nages?|"
     r"hogares?|families|family|familles?|familias?",
 }
 # The units an amount may be given per, by kind: those of `DIMENSIONS` but time, and things (`PER_THING`)
 PER_UNITS = {**{k: v for k, v in DIMENSIONS.items() if k != "time"}, **PER_THING}
 _PER = r"(?:/\s*|\b(?:per|each|every|par|chaque|por|cada)\s+|\bpour\s+(?:un|une)\s+)"
-# A unit as a divisor: "per kilometre", "par arbre", "por cabeza", "t C/ha/yr", "Mg C ha-1".
+# One thing counted alone: "a single cow", "one grown tree", "un seul arbre", "una sola vaca"
+_ONE = r"\b(?:one|a\s+single|un\s+seul|une\s+seule|un\s+solo|una\s+sola)\s+"
+# words before the thing, as English puts them ("each shade tree", "per mature cow"), not "one year the trees"
+_MODIFIERS = rf"(?:(?!(?:the|an?|of|in|on|at|to|for|and|or|{DIMENSIONS['time']})\b)[^\W\d_]+\s+){{0,2}}"
+# A unit as a divisor: "per kilometre", "par arbre", "por cabeza", "t C/ha/yr", "Mg C ha-1"; a thing counted per
+# may have words before it ("each shade tree") or be counted alone ("one grown tree").
 PER = {
     kind: re.compile(
-        rf"{_PER}(?:(?:one|un|une|uno|una|single)\s+)?(?:{units})(?![\w-])(?!\s+(?:carr[ée]|cuadrad))|(?<![^\W\d_])(?:{units})\s*(?:-1|−1|⁻¹)(?!\d)",
+        rf"{_PER}(?:(?:one|un|une|uno|una|single)\s+)?(?:{units})(?![\w-])(?!\s+(?:carr[ée]|cuadrad))|"
+        rf"(?<![^\W\d_])(?:{units})\s*(?:-1|−1|⁻¹)(?!\d)"
+        + (rf"|(?:{_PER}|{_ONE}){_MODIFIERS}(?:{units})(?![\w-])" if kind in PER_THING else ""),
         re.IGNORECASE,
     )
     for kind, units in PER_UNITS.items()

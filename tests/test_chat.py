@@ -23,6 +23,7 @@ from service.chat import (
     _Candidate,
     choose,
     closest,
+    runner_up,
 )
 from service.passages import defined_acronyms, spelled_acronyms, split_sentences
 from service.question import (
@@ -273,6 +274,30 @@ def test_quotes_come_from_several_sources_where_several_come_close() -> None:
     assert [c.text for c in choose([lone, weak], replace(floor, missing=0.5))] == ["file:report 1"]
 
 
+def test_two_sentences_giving_the_same_figures_are_no_rivals() -> None:
+    """A sheet's field and the step it comes from ("6–12 months", "six months to a year, 6 to 12 months") say one
+    thing twice: the second does not stop the first from standing out. Another document's sentence, or one that
+    lacks what is asked, still does."""
+
+    def candidate(text: str, family: str, passage: float, lacks: bool = False) -> _Candidate:
+        c = _Candidate(text, family, family, family, "en", 0, None, passage)
+        c.lacks = lacks
+        return c
+
+    floor = Weights(similarity=0.0, coverage=0.0, passage=1.0, missing=0.5, min_score=0.775, margin=0.12,
+                    context=0.0, off_topic=1.0, standout_floor=0.6, standout_gap=0.15)  # fmt: skip
+    field = candidate("Keep livestock away after the first pruning: 6–12 months.", "practice:fmnr", 0.70)
+    step = candidate("Keep animals out for six months to a year (6 to 12 months).", "practice:fmnr", 0.68)
+    assert choose([field, step], floor)  # the same figures, the same sheet: one answer
+    assert runner_up([field, step]) == 0.0
+    other = candidate("Mulch with 6–12 t/ha of straw.", "practice:mulching", 0.68)
+    assert choose([field, other], floor) == []  # another sheet's sentence is a rival
+    unlike = candidate("Cut the side stems every 2–6 months.", "practice:fmnr", 0.68)
+    assert choose([field, unlike], floor) == []  # other figures
+    lacking = candidate("Keep the livestock away from the stumps (6 of 12 farmers did).", "practice:fmnr", 0.68, True)
+    assert choose([field, lacking], floor) == []  # a sentence that lacks what is asked agrees with nothing
+
+
 def test_a_report_answer_cites_the_pdf_page_of_a_docx_quote(shared_kb: KnowledgeBase) -> None:
     docs = shared_kb.catalog().docs
     docx = next(d for d in docs.values() if d.path.endswith("consortium-8-1-report.docx"))
@@ -511,6 +536,12 @@ def test_an_amount_asked_per_unit_is_answered_in_that_unit(chat: Chat) -> None:
     assert per_asked("Quelle dose, en kilos par mètre carré ?") is None  # an area, not a length
     assert per_asked("Pendant combien d'années faut-il les entretenir avant de lever le pied ?") is None
     assert per_unit("1.2 Mg C ha-1 yr-1") == {"area"} and per_unit("0,3 USD le mètre") == {"length"}
+    # a thing counted per may have words before it, or be counted alone
+    assert per_asked("How much carbon does each shade tree lock up?") == "tree"
+    assert per_asked("How many tonnes of manure does a single cow give in a year?") == "animal"
+    assert per_asked("¿Cuánto peso gana cada novillo por día?") == "animal"
+    assert per_asked("How much carbon does a tree store?") is None  # "a tree" may be what it is about
+    assert per_unit("In one year the trees grew") == set()
     for question, lang in (("How much carbon does a hedgerow store per kilometre?", "en"),
                            ("Combien de carbone stocke une haie de bocage par kilomètre ?", "fr"),
                            ("¿Cuánto carbono almacena un seto por kilómetro?", "es")):  # fmt: skip
