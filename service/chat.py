@@ -42,6 +42,7 @@ from service.question import (
     CITED_YEAR,
     EXCEPT_CARBON,
     INITIATIVE,
+    ITEM_PRICE,
     MEASURED,
     NAME,
     PERSON,
@@ -419,7 +420,8 @@ class Chat:
         acronyms = acronyms_of(question, [c.text for c in candidates])
         wants = wanted(question)
         # "how much does it cost?" asks for costs, not "how much water do we save? (water is dear here)"
-        asks_cost = "cost" in aspects and not per_unit(question)  # a cost rating gives no price per tonne
+        # a cost rating gives no price per tonne, nor that of one tool ("combien coûte un four ?")
+        asks_cost = "cost" in aspects and not per_unit(question) and not ITEM_PRICE.search(asking(question))
         given = given_numbers(question, lang)  # not an answer ("how many partners had the 20 members?")
         # "in 2017", "its 9th meeting": its passage must hold them too; "600 mm of rain" describes the asker's farm,
         # and "entre deux irrigations" (between irrigations) counts nothing

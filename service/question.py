@@ -58,7 +58,7 @@ QUANTITY = re.compile(
     r"how\s+(?:far|deep|high|tall|wide|steep|thick|heavy|dry|wet|moist)|"
     r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:[\w'’()-]+\s+){0,5}(?:rate|amount|share|percentage|budget|sum|number|"
     r"cost|price|dose|proportion|distance|spacing|depth|height|length|width|slope|density|gain|increase|"
-    r"reduction|decrease|loss)|what\s+(?:does|do|did|would|will)\s+(?:\w+\s+){1,5}cost|"
+    r"reduction|decrease|loss)|what\s+(?:does|do|did|would|will)\s+(?:[\w'’-]+\s+){1,5}cost|"
     r"what\s+(?:[\w-]+\s+){1,10}worth|"
     r"combien|quel(?:le)?s?\s+(?:(?:est|était|sont|étaient)\s+(?:le|la|les)\s+(?:\w+\s+){0,2})?"
     r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose|proportion|pourcentage|distance|[ée]cart|"
@@ -170,6 +170,15 @@ ASKS_MONEY = re.compile(
     r"\b(?:costs?|costing|price|fees?|budget|spen[dt]|spending|paid|pay|money|funding|co[uû]te?s?|co[uû]t[ée]|co[uû]tait|prix|frais|"
     r"montant|d[ée]pens\w*|argent|financement|cuesta|cuestan|cost[oó]|costos?|costes?|precios?|tarifas?|cuotas?|"
     r"presupuesto|gast\w*|dinero|financiaci[oó]n|financiamiento|importe|monto|worth(?!\s+it)|valued|valoris\w*|valoriz\w*|valor(?:aron|ó|ad[oa]s?))\b",
+    re.IGNORECASE,
+)
+# The price of one thing ("what does one flame-curtain kiln cost?", "combien coûte un four ?", "¿cuánto cuesta un
+# solo tubo?"): a practice's cost rating is no price of a tool or of a unit.
+ITEM_PRICE = re.compile(
+    r"\b(?:how\s+much\s+(?:does|do|did|would|will|is|are)|what\s+(?:does|do|did|would|will))\s+(?:an?|one|a\s+single)\s+"
+    r"(?:[\w()'’-]+\s+){0,4}?(?:cost|go\s+for)|\bprice\s+of\s+(?:an?|one|a\s+single)\s|"
+    r"\bco[uû]te(?:nt|rait)?\s+(?:un|une)(?:\s+seule?)?\s|\bprix\s+d['’]\s*(?:un|une)\s|"
+    r"\b(?:cuesta|cuestan|costar[ií]a|vale|valen)\s+(?:un|una)(?:\s+sol[oa])?\s|\bprecio\s+de\s+(?:un|una)\s",
     re.IGNORECASE,
 )
 # A question asking how often ("how often do we prune?", "à quelle fréquence", "¿cada cuánto?"): its answer is an

@@ -993,12 +993,15 @@ def test_the_sheets_verdict_for_the_askers_place_answers(chat: Chat) -> None:
 
 
 def test_a_cost_rating_does_not_give_a_price_per_unit(chat: Chat) -> None:
-    """ "Is biochar expensive?" is answered by its cost rating; "what does it cost per tonne?" asks for a price, and
-    "water is dear here: how much do we save?" for an amount of water (no cost: the rating is not compared)."""
+    """ "Is biochar expensive?" is answered by its cost rating; "what does it cost per tonne?" and "what does one
+    kiln cost?" ask for a price, and "water is dear here: how much do we save?" for an amount of water (no cost: the
+    rating is not compared)."""
     for question, practice, rating_answers in (
         ("How much does biochar cost?", "biochar", True),
         ("What does biochar cost per tonne?", "biochar", False),
         ("¿Cuánto cuesta la tonelada de biocarbón?", "biochar", False),
+        ("¿Cuánto cuesta un horno Kon-Tiki para hacer biocarbón?", "biochar", False),  # one tool's price
+        ("What does one Kon-Tiki kiln for biochar cost?", "biochar", False),
         (
             "Tenemos arrozales de riego y el gasóleo es caro. Si dejamos secar el arrozal entre riegos, ¿cuánta agua "
             "ahorramos?",
