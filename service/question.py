@@ -397,10 +397,11 @@ def per_unit(text: str) -> set[str]:
 
 
 def per_asked(question: str) -> str | None:
-    """The kind of unit an amount is asked per ("length" for "how much carbon per kilometre of hedge?", "tree" for
-    "combien de bois par arbre ?"), in the question's sentences that ask, but area: a figure per hectare is how
+    """The kind of unit an amount or a count is asked per ("length" for "how much carbon per kilometre of hedge?" and
+    "how many seeds per metre of row?", "tree" for "combien de bois par arbre ?"), in the question's sentences
+    that ask, but area: a figure per hectare is how
     the sheets give most amounts, and one per acre or per square metre answers too; None where it asks no amount."""
-    if not {"number", "money", *MEASURES} & set(wanted(question)):
+    if not {"number", "count", "money", *MEASURES} & set(wanted(question)):
         return None
     return next(iter(sorted(per_unit(asking(question)) - {"area"})), None)
 

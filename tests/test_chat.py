@@ -542,6 +542,7 @@ def test_an_amount_asked_per_unit_is_answered_in_that_unit(chat: Chat) -> None:
     assert per_asked("¿Cuánto peso gana cada novillo por día?") == "animal"
     assert per_asked("How much carbon does a tree store?") is None  # "a tree" may be what it is about
     assert per_unit("In one year the trees grew") == set()
+    assert per_asked("¿Cuántas semillas van en cada metro de línea?") == "length"  # things counted per unit too
     for question, lang in (("How much carbon does a hedgerow store per kilometre?", "en"),
                            ("Combien de carbone stocke une haie de bocage par kilomètre ?", "fr"),
                            ("¿Cuánto carbono almacena un seto por kilómetro?", "es")):  # fmt: skip
