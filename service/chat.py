@@ -54,6 +54,7 @@ from service.question import (
     asked_about,
     asking,
     counted,
+    currencies,
     given_numbers,
     holds_amount,
     other_year,
@@ -419,9 +420,13 @@ class Chat:
         candidates = self._candidates(documents, lang, groups, question, practices, aspects)
         acronyms = acronyms_of(question, [c.text for c in candidates])
         wants = wanted(question)
+        # "in US dollars": a sum in another currency does not answer, nor does a cost rating
+        currency = currencies(asking(question)) if "money" in wants else set()
         # "how much does it cost?" asks for costs, not "how much water do we save? (water is dear here)"
         # a cost rating gives no price per tonne, nor that of one tool ("combien coûte un four ?")
-        asks_cost = "cost" in aspects and not per_unit(question) and not ITEM_PRICE.search(asking(question))
+        asks_cost = (
+            "cost" in aspects and not per_unit(question) and not ITEM_PRICE.search(asking(question)) and not currency
+        )
         given = given_numbers(question, lang)  # not an answer ("how many partners had the 20 members?")
         # "in 2017", "its 9th meeting": its passage must hold them too; "600 mm of rain" describes the asker's farm,
         # and "entre deux irrigations" (between irrigations) counts nothing
@@ -449,6 +454,7 @@ class Chat:
                 or not qualifying <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang, in_names=True)
                 or other_year(c.text, given)
                 or bool(per and per not in per_unit(c.text))
+                or bool(currency and not currency & currencies(c.text))
                 or bool(counted_groups and not any(g.found_in(terms | titles[c.doc_id]) for g in counted_groups))
             )
             c.cross_language = c.lang not in (lang, None)

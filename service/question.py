@@ -157,16 +157,57 @@ ARTICLE_UNIT = re.compile(
     r"(?![\w-])",
     re.IGNORECASE,
 )
-CURRENCY = r"(?:euros?|EUR|USD|GBP|BRL|dollars?|d[oó]lares|pounds?|livres?|libras?|francs?|FCFA|reais|rupees?)"
+# Currencies: for each, its signs, its codes (matched in capitals: "MAD" is no "mad") and its words. "Pounds",
+# "livres" and "peso" alone may be weights, and "sol" is soil in French, so only sterling ones, "pesos" and "soles"
+# count.
+_CURRENCIES = {
+    "EUR": ("€", "EUR", "euros?"),
+    "USD": (r"\bUS\s?\$|(?<![A-Za-z])\$", "USD", "dollars?|d[oó]lares"),
+    "GBP": ("£", "GBP", r"pounds?\s+sterling|livres?\s+sterling|libras?\s+esterlinas?"),
+    "XOF": ("", "F\\s?CFA|CFA|XOF|XAF", r"francs?\s+CFA|CFA\s+francs?|francos?\s+CFA"),
+    "BRL": (r"\bR\$", "BRL", "reais|reales"),
+    "rupee": ("₹", "INR|PKR|NPR|LKR", "rupees?|roupies?|rupias?"),
+    "IDR": ("", "IDR", "rupiahs?"),
+    "shilling": ("", "KES|KSh|UGX|TZS", "shillings?|chelines"),
+    "peso": ("", "MXN|ARS|CLP", "pesos"),
+    "kwacha": ("", "MWK|ZMW", "kwachas?"),
+    "CNY": ("¥", "CNY|RMB", "yuan|renminbi"),
+    "other": ("", "ZAR|NGN|GHS|ETB|MAD|PEN|BDT", "rands?|nairas?|cedis?|birrs?|dirhams?|soles|takas?"),
+}
+# a sum's currency, by a code or a word ("20 000 FCFA", "27 millions de dollars", "50 francs")
+CURRENCY = (
+    "(?:"
+    + "|".join(f"(?-i:{codes})|{words}" for _, codes, words in _CURRENCIES.values())
+    + "|pounds?|livres?|libras?|francs?)"
+)
 MONEY = re.compile(
     rf"(?:[€$£]|\b{CURRENCY}\b|\b(?:US|R)\$)\s*\d[\d.,\s]*\d|[€$£]\s*\d|"
-    rf"\d[\d.,\s]*(?:[kM]?€|£|\s*(?:US|R)\$|\s*(?:k|M|millions?|millones|mille|billions?|milliards?|mil\s+millones)?"
+    rf"\d[\d.,\s]*(?:[kM]?€|£|\s*(?:US|R)?\$|\s*(?:k|M|millions?|millones|mille|billions?|milliards?|mil\s+millones)?"
     rf"\s*(?:d['’]|de\s+)?{CURRENCY}\b)",
     re.IGNORECASE,
 )
+# The currencies a text names ("in US dollars", "en euros", "€23–24", "955 GBP/ha"): a question that names one is not
+# answered by a sum in another (the price of lime "in pesos" by the Irish €23–24 a tonne).
+CURRENCIES = {
+    code: re.compile("|".join(filter(None, (signs, codes and rf"\b(?:{codes})\b", rf"\b(?i:{words})\b"))))
+    for code, (signs, codes, words) in _CURRENCIES.items()
+}
+
+# The currency a sum is asked in: "in US dollars", "en euros", "how many pesos"
+IN_CURRENCY = re.compile(
+    rf"\b(?:in|en|how\s+many|combien\s+d(?:e\s+|['’])|cu[aá]nt[oa]s)\s*(?:[^\W\d_]+\s+)?{CURRENCY}\b", re.IGNORECASE
+)
+
+
+def currencies(text: str) -> set[str]:
+    """The currencies a text names (`CURRENCIES`)."""
+    return {code for code, pattern in CURRENCIES.items() if pattern.search(text)}
+
+
 # A question about a sum of money ("how much is the registration fee?", "quel est le montant du budget ?",
 # "¿cuánto cuesta?") is not answered by a number that is no sum; a share of a budget is a number, not a sum.
 ASKS_MONEY = re.compile(
+    r"(?<!in\s)\bcharge[sd]?\b(?!\s+of)|\bfactur\w*|\bcobr(?:a|an|ar|aba|aban|ó|aron)\b|"
     r"\b(?:costs?|costing|price|fees?|budget|spen[dt]|spending|paid|pay|money|funding|co[uû]te?s?|co[uû]t[ée]|co[uû]tait|prix|frais|"
     r"montant|d[ée]pens\w*|argent|financement|cuesta|cuestan|cost[oó]|costos?|costes?|precios?|tarifas?|cuotas?|"
     r"presupuesto|gast\w*|dinero|financiaci[oó]n|financiamiento|importe|monto|worth(?!\s+it)|valued|valoris\w*|valoriz\w*|valor(?:aron|ó|ad[oa]s?))\b",
@@ -380,7 +421,13 @@ def wanted(question: str) -> list[str]:
     kind = next((k for k, units in DIMENSIONS.items() if unit and re.fullmatch(units, unit["unit"], re.I)), None)
     if kind and ({"number", "count"} & set(wants)):  # "how many years", "combien de kilos", "¿cuántas semanas?"
         return [kind if want in ("number", "count") else want for want in wants]
-    if "number" in wants and ASKS_MONEY.search(question) and not SHARE.search(question):
+    if IN_CURRENCY.search(question) and ASKS_MONEY.search(question):  # "what will I pay, in US dollars?"
+        return [want for want in wants if want not in ("number", "count")] + ["money"]
+    if (
+        "number" in wants
+        and (ASKS_MONEY.search(question) or IN_CURRENCY.search(question))
+        and not SHARE.search(question)
+    ):
         return ["money" if want == "number" else want for want in wants]
     if "number" in wants and COUNT.search(question):
         return ["count" if want == "number" else want for want in wants]

@@ -29,7 +29,9 @@ from service.passages import defined_acronyms, spelled_acronyms, split_sentences
 from service.question import (
     asked_about,
     counted,
+    currencies,
     given_numbers,
+    holds_amount,
     other_year,
     per_asked,
     per_unit,
@@ -991,6 +993,33 @@ def test_the_sheets_verdict_for_the_askers_place_answers(chat: Chat) -> None:
                       "la dejo crecer antes de cortarla?", lang="es")  # fmt: skip
     assert answer.found and "semanas" in answer.citations[0].quote, answer.answer
     assert not answer.answer.startswith("No recomendado"), answer.answer
+
+
+def test_a_sum_asked_in_a_currency_is_answered_in_it(chat: Chat) -> None:
+    """A price asked in US dollars or pesos is not answered with the Irish €23–24 a tonne for lime, nor one asked in
+    euros with the Scottish £955 a hectare for rewetting a peatland; asked in the sheet's currency, or in none, it
+    is."""
+    assert currencies("€23–24 per tonne") == {"EUR"} and currencies("955 GBP/ha") == {"GBP"}
+    assert currencies("R$ 1.200 por hectare") == {"BRL"} and currencies("US$25, or 20 000 FCFA") == {"USD", "XOF"}
+    assert currencies("How many pounds of seed?") == set() and currencies("COP26") == set()  # a weight, a name
+    assert currencies("In CFA francs, what is a day's pay?") == {"XOF"} and currencies("in a mad rush") == set()
+    assert holds_amount("chaque jour rapportait 2,63 $ US", "fr", "money", set())  # the sign after the amount
+    assert wanted("What should I expect to pay per ton, in US dollars, to get lime spread?") == ["money"]
+    assert wanted("How much did Germany give in euros?") == ["money"]
+    for question, lang in (
+        ("What should I expect to pay per tonne, in US dollars, to get ground limestone delivered and spread?", "en"),
+        ("¿Cuánto cuesta en pesos la tonelada de cal puesta y esparcida en el campo?", "es"),
+        ("Combien coûte en euros par hectare la remise en eau d'une tourbière drainée ?", "fr"),
+    ):
+        answer = chat.ask(question, lang=lang)
+        assert not answer.found, answer.answer
+    for question, lang, figure in (
+        ("How much does it cost in euros per tonne to get ground limestone delivered and spread?", "en", "23–24"),
+        ("What should I expect to pay per tonne to get ground limestone delivered and spread?", "en", "23–24"),
+        ("Combien coûte en livres sterling par hectare la remise en eau d'une tourbière drainée ?", "fr", "955"),
+    ):
+        answer = chat.ask(question, lang=lang)
+        assert answer.found and figure in answer.citations[0].quote, answer.answer
 
 
 def test_a_cost_rating_does_not_give_a_price_per_unit(chat: Chat) -> None:
