@@ -452,7 +452,7 @@ class Chat:
             c.lacks = (
                 not all(self.holds(c.text, c.lang, want, asked, given, acronyms) for want in needs)
                 or not qualifying <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang, in_names=True)
-                or other_year(c.text, given)
+                or other_year(c.text, given, openings[c.doc_id])
                 or bool(per and per not in per_unit(c.text))
                 or bool(currency and not currency & currencies(c.text))
                 or bool(counted_groups and not any(g.found_in(terms | titles[c.doc_id]) for g in counted_groups))

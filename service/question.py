@@ -242,12 +242,16 @@ ASKS_LENGTH = re.compile(
 # A question asking for a dose or a seeding rate ("what seeding rate", "à quelle dose", "¿qué dosis?"): an amount of
 # mass answers it (kg/ha, t/ha, lb/acre), not a sowing depth or a cutting height in inches.
 DOSE = re.compile(r"\b(?:doses?|dosis|(?:seeding|sowing|application)\s+rates?|taux\s+de\s+semis)\b", re.IGNORECASE)
+# "how much does a bale weigh?", "combien pèse une botte ?", "¿cuánto peso gana?" ask for a mass, as a dose does
+WEIGHT = re.compile(r"\b(?:weigh(?:s|t)?|p[eè]s(?:e|ent)|poids|pesan?|peso)\b", re.IGNORECASE)
 SHARE = re.compile(r"\b(?:share|percent\w*|proportion|part|pourcentage|porcentaje|proporci[oó]n|parte)\b", re.I)
 # What else a question wants its answer to hold: a year ("since when"), or a name ("who", "which city").
 WANTS_YEAR = re.compile(
     r"\b(?:(?:which|what)\s+(?:\w+\s+)?(?:years?|dates?)|month\s+and\s+year|by\s+when|since\s+when|until\s+when)\b|"
     r"\bquelles?\s+(?:ann[ée]es?|dates?|[ée]ch[ée]ances?)\b|mois\s+et\s+(?:l.)?ann[ée]e|\bqu[eé]\s+fechas?\b|"
     r"mes\s+y\s+(?:el\s+)?a[ñn]o|"
+    # a deadline is a date ("¿cuál es el plazo?", not "a largo plazo", in the long term)
+    r"\bdeadline|\bdate\s+limite|\bfecha\s+l[ií]mite|\b(?:cu[aá]l\s+es\s+el|qu[eé])\s+plazo\b|"
     r"(?:depuis|jusqu'à|à\s+partir\s+de)\s+quand|\b(?:desde|para|en|hasta)\s+qu[eé]\s+a[ñn]o|(?:desde|hasta)\s+cu[aá]ndo|"
     # "when did…?" asks for a date; "when should I not…?", "quand faut-il…?", "¿cuándo no conviene?" for conditions
     # "When I move the herd, how much…?": a clause with its subject, not a question (that would be "when do I")
@@ -411,7 +415,7 @@ def wanted(question: str) -> list[str]:
         wants = [want for want in wants if want != "name"]
     if "name" in wants and WANTS_PLACE.search(question):
         wants = ["place" if want == "name" else want for want in wants]
-    if DOSE.search(question) and {"number", "count"} & set(wants):
+    if (DOSE.search(question) or WEIGHT.search(question)) and {"number", "count"} & set(wants):
         wants = [want for want in wants if want not in ("number", "count")] + ["mass"]
     if ASKS_LENGTH.search(question) and {"number", "count"} & set(wants):
         wants = [want for want in wants if want not in ("number", "count")] + ["length"]
@@ -497,11 +501,13 @@ def holds_amount(text: str, lang: str | None, want: str, given: set[str]) -> boo
     raise ValueError(f"not an amount: {want!r}")
 
 
-def other_year(text: str, given: set[str]) -> bool:
+def other_year(text: str, given: set[str], document: str = "") -> bool:
     """A sentence about another year than the one the question gives: "the budget for 2021" does not answer "the
-    budget for 2023", though the passage around it speaks of 2023."""
+    budget for 2023", though the passage around it speaks of 2023. A year that the sentence's document names in its
+    title or opening (`document`) tells which document is asked about ("the 2021 roadmap"), not what the sentence
+    must be about: the roadmap's "inspired by the GSOC 2017 work" answers what its standard sheet is inspired by."""
     years = set(YEAR.findall(CITED_YEAR.sub("", text)))
-    asked = {n for n in given if YEAR.fullmatch(n)}
+    asked = {n for n in given if YEAR.fullmatch(n)} - set(YEAR.findall(document))
     return bool(asked and years and not years & asked)
 
 
