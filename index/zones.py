@@ -168,13 +168,30 @@ class Zones:
         return next((z for z in self.climate.values() if z.value == value), None)
 
     def land_uses(self, text: str) -> list[str]:
-        """The land uses a text names in everyday words ("I grow maize", "nos brebis"), in LAND_USES order."""
-        words = set(re.findall(r"\w+", fold(text)))
+        """The land uses a text names in everyday words ("I grow maize", "nos brebis"), in LAND_USES order; not a
+        word it negates ("we grow no crops", "nous ne cultivons rien", "no tenemos ganado", "sin cultivos")."""
+        words: set[str] = set()
+        for clause in CLAUSE.split(re.sub(r"n[’']t\b", " not", fold(text))):
+            tokens = re.findall(r"\w+", clause)
+            words.update(w for i, w in enumerate(tokens) if not _negated(tokens, i))
         return [use for use in LAND_USES if self.land_words.get(use, frozenset()) & words]
 
     def names(self, zone_id: str) -> dict[str, str]:
         item = self.climate.get(zone_id) or self.soils.get(zone_id) or self.wocat.get(zone_id)
         return dict(item.names) if item else {}
+
+
+# A negation up to three words before a word, in the same clause, negates it; "no-till maize", "sans labour" are
+# practices, not negations.
+ENGLISH_NEGATIONS = {"no", "not", "never", "without", "nor"}
+FRENCH_NEGATIONS = {"ne", "n", "pas", "sans", "jamais", "aucun", "aucune", "ni"}
+NEGATIONS = frozenset(ENGLISH_NEGATIONS | FRENCH_NEGATIONS | {"sin", "nunca", "ningun", "ninguna", "ninguno"})
+NOT_NEGATING = frozenset({"till", "tillage", "labour", "labor", "labranza"})
+CLAUSE = re.compile(r"[.,;:!?()\n]")
+
+
+def _negated(tokens: list[str], i: int) -> bool:
+    return any(tokens[j] in NEGATIONS and tokens[j + 1] not in NOT_NEGATING for j in range(max(0, i - 3), i))
 
 
 def _yaml(path: Path) -> dict:

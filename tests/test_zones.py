@@ -202,6 +202,13 @@ def test_climate_in_everyday_words(text: str, expected: list[str]) -> None:
         ("We have wheat fields and keep cattle", ["cropland", "grazing_land"]),
         ("Mais que faire en climat méditerranéen ?", []),  # "mais", not "maïs"
         ("What raises soil carbon in a humid temperate climate?", []),
+        # a negated land use is not the asker's: the sheep farm that grows no crops is grazing land only
+        ("We run sheep on open rangeland. We grow no crops. What could we do?", ["grazing_land"]),
+        ("We don't have any fields, only goats", ["grazing_land"]),
+        ("Nous élevons des brebis sur des parcours. Nous ne cultivons rien.", ["grazing_land"]),
+        ("No tenemos ganado, sin pastos: solo cultivos de trigo", ["cropland"]),
+        ("no-till maize on our fields", ["cropland"]),
+        ("semis direct sans labour dans mes champs", ["cropland"]),
     ],
 )
 def test_land_use_in_everyday_words(text: str, expected: list[str]) -> None:
