@@ -170,10 +170,7 @@ class Zones:
     def land_uses(self, text: str) -> list[str]:
         """The land uses a text names in everyday words ("I grow maize", "nos brebis"), in LAND_USES order; not a
         word it negates ("we grow no crops", "nous ne cultivons rien", "no tenemos ganado", "sin cultivos")."""
-        words: set[str] = set()
-        for clause in CLAUSE.split(re.sub(r"n[’']t\b", " not", fold(text))):
-            tokens = re.findall(r"\w+", clause)
-            words.update(w for i, w in enumerate(tokens) if not _negated(tokens, i))
+        words = set(re.findall(r"\w+", fold(affirmed(text))))
         return [use for use in LAND_USES if self.land_words.get(use, frozenset()) & words]
 
     def names(self, zone_id: str) -> dict[str, str]:
@@ -181,17 +178,27 @@ class Zones:
         return dict(item.names) if item else {}
 
 
-# A negation up to three words before a word, in the same clause, negates it; "no-till maize", "sans labour" are
-# practices, not negations.
+# A negation up to three words before a word, in the same clause, negates it ("we don't have any fields"); the "no"
+# of "no-till maize" and the "sans" of "sans labour" name practices.
 ENGLISH_NEGATIONS = {"no", "not", "never", "without", "nor"}
 FRENCH_NEGATIONS = {"ne", "n", "pas", "sans", "jamais", "aucun", "aucune", "ni"}
 NEGATIONS = frozenset(ENGLISH_NEGATIONS | FRENCH_NEGATIONS | {"sin", "nunca", "ningun", "ninguna", "ninguno"})
 NOT_NEGATING = frozenset({"till", "tillage", "labour", "labor", "labranza"})
-CLAUSE = re.compile(r"[.,;:!?()\n]")
+CLAUSE = re.compile(r"[^.,;:!?()\n]+")
+WORD_OR_N_T = re.compile(r"(?<=n)[’']t\b|(\w+)")  # the "'t" of "don't", or a word ("5 t of lime": a tonne)
 
 
-def _negated(tokens: list[str], i: int) -> bool:
-    return any(tokens[j] in NEGATIONS and tokens[j + 1] not in NOT_NEGATING for j in range(max(0, i - 3), i))
+def affirmed(text: str) -> str:
+    """`text` with the words it negates blanked out: what a question says the asker farms or has, not what it says
+    they do not ("We grow no crops", "Nous ne cultivons rien", "no tenemos pastizales", "sin cultivos")."""
+    out = list(text)
+    for clause in CLAUSE.finditer(text):
+        spans = list(WORD_OR_N_T.finditer(text, clause.start(), clause.end()))
+        words = ["not" if m.group(1) is None else fold(m.group(1)) for m in spans]  # "don't": "don", "not"
+        for i, m in enumerate(spans):
+            if any(words[j] in NEGATIONS and words[j + 1] not in NOT_NEGATING for j in range(max(0, i - 3), i)):
+                out[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(out)
 
 
 def _yaml(path: Path) -> dict:

@@ -33,7 +33,7 @@ import numpy as np
 
 from index.lexicon import QUERY_LANGS
 from index.search import group_bags, query_language
-from index.zones import Conditions, zones
+from index.zones import Conditions, affirmed, zones
 from service.passages import acronyms_of, split_sentences, with_acronyms
 from service.question import (
     AMOUNT_WANTS,
@@ -295,7 +295,8 @@ class Chat:
         climates = named["climate_zone"] or zones().words.read(question)  # "Sahel", else "humid temperate"
         if named["practice"] or not (climates or named["soil_class"]) or not WANTS_PRACTICES.search(question):
             return [], ""
-        land = list(dict.fromkeys(named["land_use"] + zones().land_uses(question)))  # "prairie", "mes champs"
+        # "prairie", "mes champs"; not "we have no cropland", "nous ne cultivons rien"
+        land = list(dict.fromkeys(self.named(affirmed(question), lang)["land_use"] + zones().land_uses(question)))
         practices: dict[str, list[str]] = {"doc_type": ["practice"], **({"land_use": land} if land else {})}
         where: list[str] | dict[str, list[str]] = practices
         if isinstance(filters, dict):

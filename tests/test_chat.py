@@ -374,6 +374,9 @@ def test_a_place_in_everyday_words(chat: Chat, corpus_kb: KnowledgeBase) -> None
          "cropland"),
         ("Nos brebis pâturent sous un climat froid et sec : qu'est-ce qui augmenterait le carbone du sol ?", "fr",
          "grazing_land"),
+        # what the asker says they do not farm, in everyday words and in the glossary's ("cropland")
+        ("Our goats browse dry rangeland in a tropical dry climate; we have no cropland and grow no crops. What raises "
+         "soil carbon here?", "en", "grazing_land"),
     ):  # fmt: skip
         answer = chat.ask(question, lang=lang)
         assert answer.found and len(answer.citations) >= 2, answer.answer

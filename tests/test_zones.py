@@ -209,6 +209,7 @@ def test_climate_in_everyday_words(text: str, expected: list[str]) -> None:
         ("No tenemos ganado, sin pastos: solo cultivos de trigo", ["cropland"]),
         ("no-till maize on our fields", ["cropland"]),
         ("semis direct sans labour dans mes champs", ["cropland"]),
+        ("We spread 5 t of lime on our fields", ["cropland"]),  # a tonne, not the end of "don't"
     ],
 )
 def test_land_use_in_everyday_words(text: str, expected: list[str]) -> None:
