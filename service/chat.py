@@ -49,6 +49,7 @@ from service.question import (
     PERSON_SPAN,
     QUANTITY,
     QUOTED,
+    SEED,
     WANTS_PRACTICES,
     YEAR,
     asked_about,
@@ -57,6 +58,7 @@ from service.question import (
     currencies,
     given_numbers,
     holds_amount,
+    measured,
     other_year,
     per_asked,
     per_unit,
@@ -100,6 +102,7 @@ TITLE_WEIGHT = 0.5  # a question term found only in the document's title counts 
 # a phrase only in what the asker says before asking ("We run cattle on semi-arid rangeland.") weighs this much
 # of one in the sentences that ask (tuned on the tuning two thirds: 0.3, 0.5, 0.7; docs/answers.md)
 PREAMBLE_WEIGHT = 0.7
+RARE_THING = 3.5  # the weight (rarity) from which a thing an amount is asked of must be named by the answer
 MAX_SESSIONS = 1000
 NO_ANSWER = {
     "en": "No source in the knowledge base answers this.",
@@ -434,10 +437,16 @@ class Chat:
         # and "entre deux irrigations" (between irrigations) counts nothing
         qualifying = given_numbers(MEASURED.sub(" ", INITIATIVE.sub(" ", question)), lang, cardinals=False)
         asked = self.asked_terms(question, lang, groups, acronyms)
-        # "how many experts took part?": a candidate that names no experts, in any language, counts something else
-        things = set(counted(question)) if "count" in wants else set()
+        # "how many experts took part?", "how much firewood…?": a candidate that names none of these things, in any
+        # language, counts or measures something else. A measured thing counts only where it is rare ("firewood",
+        # "hairy vetch"): a common one ("carbon", "yield", "straw") is often said otherwise ("t C/ha", "yielded 20%
+        # less", "surface residues"). "What seeding rate…?" is answered by a passage about seed.
+        thing, seed = measured(question, lang) if AMOUNT_WANTS & {*wants} else (None, False)
+        things = set(counted(question)) if "count" in wants else {thing} if thing else set()
+        thing_groups = [g for g in groups if things & set(g.words.lower().split())]
+        if "count" not in wants:
+            thing_groups = [g for g in thing_groups if g.weight >= RARE_THING]
         per = per_asked(question)  # "how much carbon per kilometre of hedge?" is not answered per hectare
-        counted_groups = [g for g in groups if things & set(g.words.lower().split())]
         titles: dict[str, set[str]] = {}
         openings: dict[str, str] = {}  # each document's title and first chunk
         for c in candidates:
@@ -457,7 +466,8 @@ class Chat:
                 or other_year(c.text, given, openings[c.doc_id])
                 or bool(per and per not in per_unit(c.text))
                 or bool(currency and not currency & currencies(c.text))
-                or bool(counted_groups and not any(g.found_in(terms | titles[c.doc_id]) for g in counted_groups))
+                or bool(thing_groups and not any(g.found_in(terms | titles[c.doc_id]) for g in thing_groups))
+                or (seed and not SEED.search(c.text))
             )
             c.cross_language = c.lang not in (lang, None)
             is_sheet = c.family.startswith("practice:")

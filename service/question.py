@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from index.analysis import CARDINAL_WORDS, analyze, cardinal_word, number_word
+from index.analysis import CARDINAL_WORDS, analyze, cardinal_word, number_word, stopwords
 
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 DIGITS = re.compile(r"(?<![^\W_])\d+")  # not inside a name ("COP26", "Objective F1")
@@ -465,6 +465,67 @@ def counted(question: str) -> list[str]:
         return []
     words = [w for w in match.group(1).lower().split() if (len(w) > 3 and w[-1] in "sx") or w in COLLECTIVE]
     return [] if not words or NOT_COUNTED.fullmatch(words[0]) else words
+
+
+# What an amount is asked of: "how much firewood…?", "how many kilos of sunn hemp seed…?", "what seeding rate of
+# hairy vetch…?", "combien de fumier…?", "quelle quantité de paille…?", "¿cuánta leña…?", "¿qué dosis de siembra de
+# veza…?". The words after it, up to a stop word, name it.
+_BULK = (
+    r"kilos?|kilogram(?:me)?s?|kilogramos?|kg|tonnes?|tons?|toneladas?|lbs?|pounds?|livres?|libras?|litres?|"
+    r"liters?|litros?|bags?|sacs?|sacos?"
+)
+MEASURED_THING = re.compile(
+    r"\bhow\s+much\s+(?:more\s+|extra\s+|less\s+)?|"
+    rf"\bhow\s+many\s+(?:{_BULK})\s+of\s+|"
+    r"\b(?:seeding|sowing|application)\s+rates?\s+(?:of|for)\s+|"
+    rf"\bcombien\s+(?:de\s+plus\s+)?(?:de\s+|d['’])(?:(?:{_BULK})\s+(?:de\s+|d['’]))?|"
+    r"\bquelle\s+(?:quantit[ée]|dose)\s+(?:de\s+|d['’])(?:semis\s+(?:de\s+|d['’]))?|"
+    rf"\bcu[aá]nt[oa]s?\s+(?:m[aá]s\s+)?(?:(?:{_BULK})\s+de\s+)?|"
+    r"\bqu[eé]\s+(?:cantidad|dosis)\s+de\s+(?:siembra\s+de\s+)?",
+    re.IGNORECASE,
+)
+# Words after "how much" that name no thing: a comparison ("how much bigger"), money or time (asked for otherwise),
+# an article, "combien d'entre eux"; nor does a unit ("combien de tonnes par hectare ?")
+UNIT_WORD = re.compile(rf"{'|'.join(DIMENSIONS.values())}|{_BULK}|square|carr[ée]s?|cuadrados?", re.IGNORECASE)
+NOT_A_THING = frozenset({
+    "bigger", "smaller", "higher", "lower", "cheaper", "dearer", "faster", "slower", "longer", "shorter", "better",
+    "worse", "greater", "larger", "deeper", "wider", "heavier", "lighter", "earlier", "later", "money", "time", "plus",
+    "moins", "argent", "temps", "más", "menos", "dinero", "tiempo", "extra", "additional", "supplémentaire",
+    "supplémentaires", "adicional", "adicionales", "the", "la", "le", "les", "el", "los", "las", "entre",
+})  # fmt: skip
+# Seed, in a question that asks a seeding rate: a nitrogen rate does not answer it. `SOWN` finds it in a question,
+# `SEED` in a passage ("semée", "siembra", "seeds"; not "semaine")
+SOWN = re.compile(r"\b(?:seeds?|seeding|sow|sowing|semis|semer|semences?|graines?|semillas?|siembra|sembrar)\b", re.I)
+SEED = re.compile(
+    r"\b(?:seed\w*|sow\w*|sown|semis|sem[ée]e?s?|semer|semence\w*|semoirs?|graines?|semill\w*|siembr\w*|sembr\w*)\b",
+    re.IGNORECASE,
+)
+AUXILIARY = re.compile(r"do|does|did|is|are|was|were|can|could|will|would|should|shall|has|have|had|must|might|may")
+NOUN_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+SPANISH_NOUN = re.compile(r"[^\Wó\d_]o$|l$")  # "carbono", "grano", "estiércol"; not "cuesta", "correspondió", "voy"
+
+
+def measured(question: str, lang: str) -> tuple[str | None, bool]:
+    """What an amount is asked of: the first word after "how much", "combien de", "cuánta" and the like ("How much
+    firewood does a household get?" → "firewood", "¿Qué dosis de siembra de veza vellosa…?" → "veza"), or None
+    where the amount is of nothing named ("how much does it cost?", "how much bigger?", "combien de tonnes par
+    hectare ?"); and whether it asks for seed ("What seeding rate…?", "How many kilos of sunn hemp seed…?")."""
+    asked = asking(question)
+    thing: list[str] = []
+    if match := MEASURED_THING.search(asked):
+        stop = stopwords(lang) | NOT_A_THING
+        adverb = match[0].lower().startswith(("cuánto ", "cuanto "))  # "¿cuánto cuesta?", "¿cuánto voy a…?"
+        after = [w.lower() for w in NOUN_WORD.findall(asked[match.end() :])]
+        for word in after[:3]:
+            if word in stop or UNIT_WORD.fullmatch(word) or (adverb and not SPANISH_NOUN.search(word)):
+                break
+            thing.append(word)
+        # "how much firewood does…?", "how much lime can…?": in English the thing comes before an auxiliary; "how
+        # much went on overheads?", "how much urea goes in?" have none, and their word may be a verb
+        if match[0].lower().startswith("how much") and not AUXILIARY.fullmatch(next(iter(after[len(thing) :]), "do")):
+            thing = []
+    seed = any(SOWN.fullmatch(w) for w in thing) or bool(DOSE.search(asked) and SOWN.search(asked))
+    return (thing[0] if thing and not SOWN.fullmatch(thing[0]) else None), seed
 
 
 def _amount(token: str, lang: str | None) -> str | None:

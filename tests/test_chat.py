@@ -32,6 +32,7 @@ from service.question import (
     currencies,
     given_numbers,
     holds_amount,
+    measured,
     other_year,
     per_asked,
     per_unit,
@@ -926,6 +927,38 @@ def test_a_question_that_counts_things_is_answered_by_a_number_of_them(chat: Cha
     others = [c for c in candidates if not re.search(r"\btrees?\b", f"{c.text} {c.title}", re.IGNORECASE)]
     assert others and all(c.lacks for c in others)
     assert any(not c.lacks and "100" in c.text for c in candidates)  # 2 or 3 trees per hectare to 40, 60 or 100
+
+
+def test_an_amount_asked_of_a_thing_is_answered_by_a_passage_naming_it(chat: Chat) -> None:
+    """ "How much firewood…?" is not answered by a number of trees, a seeding rate of vetch not by one of rye, and a
+    seeding rate not by a nitrogen rate."""
+    assert measured("How much firewood does a household get per year?", "en") == ("firewood", False)
+    assert measured("¿Cuánta leña saca una familia al año?", "es") == ("leña", False)
+    assert measured("Combien de fumier faut-il par poquet ?", "fr") == ("fumier", False)
+    assert measured("What seeding rate of hairy vetch should I use?", "en") == ("hairy", True)
+    assert measured("¿Qué dosis de siembra de veza vellosa debo usar?", "es") == ("veza", True)
+    assert measured("How many kilos of sunn hemp seed per hectare should I sow?", "en") == ("sunn", True)
+    assert measured("Quelle dose de semis régler ?", "fr") == (None, True)
+    for question, lang in (("How much does it cost?", "en"), ("How much bigger is the stock?", "en"),
+                           ("How much went on overheads?", "en"), ("How much urea goes in per hill?", "en"),
+                           ("Combien de tonnes par hectare ?", "fr"), ("¿Cuánto cuesta?", "es"),
+                           ("¿Cuánto correspondió a gastos generales?", "es"),
+                           ("How many kilos of extra grain does each kilo of N give?", "en"),
+                           ("We sow in June. How much does the seed cost?", "en")):  # fmt: skip
+        assert measured(question, lang)[0] is None, question
+    assert not measured("If I sow a cover crop, how much yield do I lose?", "en")[1]  # sowing, no seeding rate
+
+    def lacking(question: str, pattern: str) -> list[bool]:
+        candidates = chat.scored(question, "en", chat.kb.search(question, k=8, lang="en").hits)
+        return [c.lacks for c in candidates if re.search(pattern, c.text)]
+
+    rye = lacking("What seeding rate of hairy vetch should I drill as a winter cover?", r"lb/acre")
+    assert rye and all(rye)  # the cereal rye rates
+    assert not all(lacking("What seeding rate of cereal rye should I drill after silage maize?", r"lb/acre"))
+    nitrogen = lacking("What seeding rate should I use for Kernza, in kilos per hectare?", r"kg N/ha")
+    assert nitrogen and all(nitrogen)
+    trees = lacking("How much firewood does one household get each year from regrown trees?", r"trees?/ha|per hectare")
+    assert trees and all(trees)
 
 
 def test_the_digits_of_a_formula_are_no_amount(chat: Chat) -> None:
