@@ -246,6 +246,7 @@ class Chat:
         self.llm = llm
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # candidate texts embedded lately
+        self._terms: OrderedDict[tuple[str, str | None], frozenset[str]] = OrderedDict()  # and their index terms
         self._links: dict[str, list[str]] | None = None  # glossary concept → "practice:no-till", …
 
     def ask(
@@ -451,9 +452,9 @@ class Chat:
         openings: dict[str, str] = {}  # each document's title and first chunk
         for c in candidates:
             if c.doc_id not in titles:
-                titles[c.doc_id] = set(self.kb.terms_of(c.title, c.lang))
+                titles[c.doc_id] = set(self.terms_of(c.title, c.lang))
             c.reading = with_acronyms(c.text, acronyms)
-            terms = set(self.kb.terms_of(c.reading, c.lang))
+            terms = set(self.terms_of(c.reading, c.lang))
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
             # a sheet's cost rating answers "how much does it cost?" where it gives no cost figure
             needs = [w for w in wants if not (w in ("number", "money") and c.field == "cost_level" and asks_cost)]
@@ -462,7 +463,11 @@ class Chat:
                 openings[c.doc_id] = f"{c.title} {first['text'] if first else ''}"
             c.lacks = (
                 not all(self.holds(c.text, c.lang, want, asked, given, acronyms) for want in needs)
-                or not qualifying <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang, in_names=True)
+                # most questions give no such number: then the passage's numbers need not be read
+                or (
+                    bool(qualifying)
+                    and not qualifying <= given_numbers(f"{c.chunk_text} {openings[c.doc_id]}", c.lang, in_names=True)
+                )
                 or other_year(c.text, given, openings[c.doc_id])
                 or bool(per and per not in per_unit(c.text))
                 or bool(currency and not currency & currencies(c.text))
@@ -545,6 +550,17 @@ class Chat:
                 if facet in found and value not in found[facet]:
                     found[facet].append(value)
         return found
+
+    def terms_of(self, text: str, lang: str | None) -> frozenset[str]:
+        """A candidate's index terms (`KnowledgeBase.terms_of`); recent ones are remembered: the same sentences come
+        back question after question, and finding the glossary's phrases in them is a good part of an answer's time."""
+        key = (text, lang)
+        if key not in self._terms:
+            self._terms[key] = frozenset(self.kb.terms_of(text, lang))
+            while len(self._terms) > 20 * POOL * MAX_SESSIONS // 100:
+                self._terms.popitem(last=False)
+        self._terms.move_to_end(key)
+        return self._terms[key]
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Candidates' vectors (short texts: the int8 encoder, as for queries); recent ones are remembered."""
