@@ -131,9 +131,10 @@ def _is_link_loop(path: Path) -> bool:
 
 # What the readers extract: bump it when a reader extracts more or differently (as the WOCAT fields of
 # version 2), or when the store records more of what a file yields (version 3: every document id of a file,
-# see `Store.files_missing_documents`), so that a store re-reads every file once on its next ingest instead of
-# keeping what an older reader made of it. Chunks whose text did not change keep their vectors (cached by content).
-READERS_VERSION = 3
+# see `Store.files_missing_documents`; version 4: a DOCX list item keeps its marker, "- " or "3."), so that a store
+# re-reads every file once on its next ingest instead of keeping what an older reader made of it. Chunks whose text
+# did not change keep their vectors (cached by content).
+READERS_VERSION = 4
 
 
 def file_hash(data: bytes) -> str:

@@ -34,7 +34,7 @@ import numpy as np
 from index.lexicon import QUERY_LANGS
 from index.search import group_bags, query_language
 from index.zones import Conditions, affirmed, zones
-from service.passages import acronyms_of, split_sentences, with_acronyms
+from service.passages import acronyms_of, headed_lists, split_sentences, with_acronyms
 from service.question import (
     AMOUNT_WANTS,
     ASKS_ABOUT,
@@ -49,6 +49,7 @@ from service.question import (
     PERSON_SPAN,
     QUANTITY,
     QUOTED,
+    ROLE,
     SEED,
     WANTS_PRACTICES,
     YEAR,
@@ -227,6 +228,7 @@ class _Candidate:
     climates: frozenset[str] = frozenset()  # the climate zones a soil-carbon figure was measured in, where it says
     verdict: bool = False  # the sheet's `unsuited` entry for the place where the asker asks whether it works
     reading: str = ""  # its text with the acronyms it uses spelled out (and the reverse): compared by words and meaning
+    headed: bool = False  # a heading read with its list items ("Core Facility III - Advocacy & Awareness: …; …")
 
     @property
     def chunk_text(self) -> str:
@@ -382,16 +384,18 @@ class Chat:
         for score, _, doc, chunk in passages:
             best.setdefault(doc.id, (score, chunk["coverage"]))
         read: dict[str, int] = {}  # chunks taken per document: the answer may be in the second or third one found
+        lists = "heading" in wanted(question)  # "which chapter…?": headings read with their items
         for score, rank, doc, chunk in passages:
             if sum(read.values()) == CHUNKS or read.get(doc.id, 0) == CHUNKS_PER_DOC:
                 continue
             read[doc.id] = read.get(doc.id, 0) + 1
             family, context = catalog.family[doc.id], chunk["coverage"]
             section = sheet_section(chunk["section"]) if doc.doc_type == "practice" else None
-            for text in split_sentences(chunk["text"]):
+            headed = headed_lists(chunk["text"]) if lists else []
+            for text in split_sentences(chunk["text"]) + headed:
                 if text.rstrip(". ") != doc.title:  # a title alone says nothing
                     out.append(_Candidate(text, doc.id, family, doc.title, chunk["lang"], rank, chunk, score))
-                    out[-1].context = context
+                    out[-1].context, out[-1].headed = context, text in headed
                     out[-1].aspects = (
                         part_aspects(SECTION_ASPECTS.get(section, set()), text) if section else frozenset()
                     )
@@ -444,8 +448,11 @@ class Chat:
         # less", "surface residues"). "What seeding rate…?" is answered by a passage about seed.
         thing, seed = measured(question, lang) if AMOUNT_WANTS & {*wants} else (None, False)
         things = set(counted(question)) if "count" in wants else {thing} if thing else set()
+        if "role" in wants:  # "what is Paul Luu's position?" is answered by a sentence naming him
+            common = self.kb.lexicon().is_common
+            things |= {n.lower() for n in NAME.findall(question) if not (lang in QUERY_LANGS and common(n, lang))}
         thing_groups = [g for g in groups if things & set(g.words.lower().split())]
-        if "count" not in wants:
+        if not {"count", "role"} & {*wants}:
             thing_groups = [g for g in thing_groups if g.weight >= RARE_THING]
         per = per_asked(question)  # "how much carbon per kilometre of hedge?" is not answered per hectare
         titles: dict[str, set[str]] = {}
@@ -458,6 +465,7 @@ class Chat:
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
             # a sheet's cost rating answers "how much does it cost?" where it gives no cost figure
             needs = [w for w in wants if not (w in ("number", "money") and c.field == "cost_level" and asks_cost)]
+            needs = [w for w in needs if w != "heading"]  # a heading with its items holds one; nothing else does
             if c.doc_id not in openings:  # the numbers a question gives may qualify the document ("the 2021 roadmap")
                 first = next(iter(self.kb.store.doc_chunks(c.doc_id)), None)
                 openings[c.doc_id] = f"{c.title} {first['text'] if first else ''}"
@@ -473,6 +481,7 @@ class Chat:
                 or bool(currency and not currency & currencies(c.text))
                 or bool(thing_groups and not any(g.found_in(terms | titles[c.doc_id]) for g in thing_groups))
                 or (seed and not SEED.search(c.text))
+                or ("heading" in wants and not c.headed)
             )
             c.cross_language = c.lang not in (lang, None)
             is_sheet = c.family.startswith("practice:")
@@ -520,6 +529,8 @@ class Chat:
         Committee", nor "Roadmap" "who presented the roadmap?"."""
         if want in AMOUNT_WANTS:
             return holds_amount(text, lang, want, given)
+        if want == "role":
+            return ROLE.search(text) is not None
         common = self.kb.lexicon().is_common
         if want == "person":  # "Plan STRATEGIC PLAN" on a slide is no "Paul LUU"
             people = [m.group() for m in PERSON.finditer(text)

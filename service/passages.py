@@ -7,12 +7,16 @@ import re
 from typing import Any
 
 from index.analysis import BROKEN
+from service.question import INITIATIVE
 
-BLOCKS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•✓]|\d+[.)])\s)")  # paragraphs and list items
+BLOCKS = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•✓]|\d+[.)]|[a-z]\))\s)")  # paragraphs and list items ("- ", "3.", "c)")
 CONTINUES = re.compile(r"\s*[a-zà-ÿ]")  # a block starting in lower case
 URL = re.compile(r"https?://\S+")
 LETTER = re.compile(r"\s*[^\W\d_]")
-BULLET = re.compile(r"\s*(?:[-*•✓]|\d+[.)])\s")
+BULLET = re.compile(r"\s*(?:[-*•✓]|\d+[.)]|[a-z]\))\s")
+ITEM_MARKER = re.compile(r"^\s*(?:\d+[.)]|[a-z]\))\s+")  # "3. ", "c) ": a list item's number, no part of its text
+MARKED = re.compile(r"\s*[-*•✓]\s")  # a bullet, not a number ("3. Core Facility III" may head a list)
+HEADING_WORDS = 12
 WRAPPED_WORDS = 4  # a line of at most this many words, without a full stop, is a wrapped line of a slide
 STOP = re.compile(r"[.!?](?=\s+[\"«“(]?[A-ZÀ-Ý0-9¿¡])")  # a full stop before a capital
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "no", "vol", "p", "pp", "fig", "e.g", "i.e", "eg", "ie",
@@ -117,7 +121,7 @@ def split_sentences(text: str) -> list[str]:
             block = "\n".join(lines[:first])  # the text before the table
             header, *rows = (" | ".join(c.strip() for c in line.split("\t") if c.strip()) for line in lines[first:])
             out += [f"{header}: {row}" for row in rows if row]
-        block = " ".join(URL.sub(" ", block).split()).strip(" -*•✓#")
+        block = " ".join(URL.sub(" ", ITEM_MARKER.sub("", block, count=1)).split()).strip(" -*•✓#")
         start = 0
         for stop in STOP.finditer(block):
             last = block[start : stop.start()].rsplit(" ", 1)[-1].lower().lstrip("([{\"'“‘«")  # "(Mrs."
@@ -137,6 +141,33 @@ def split_sentences(text: str) -> list[str]:
         else:
             listing = False
     return [s for s in kept if _informative(s) or (len(s) >= 25 and not s.endswith(":"))]  # or one with a list
+
+
+def headed_lists(text: str) -> list[str]:
+    """Each heading with the list items under it: "Core Facility III - Advocacy & Awareness: Promotion of the
+    Initiative; The new website; …" says which chapter an item belongs to, which none of the items says alone.
+
+    A heading is one short line without closing punctuation ("3. Core Facility III - Advocacy & Awareness", "f)
+    Development of press relations"); its items are the bullets (or the lines ending with a semicolon) right after
+    it; its own number is left out ("3."), which is no amount. Read only for a question asking for a chapter: a long
+    list holds many words, names and numbers, and would answer questions about one of them (and near misses) in
+    place of the item itself."""
+    out = []
+    blocks = _paragraphs(BROKEN.sub("-", text.replace("**", "")))
+    for i, block in enumerate(blocks):
+        head = " ".join(URL.sub(" ", block).split())
+        if "\n" in block.strip() or MARKED.match(head) or len(head.split()) > HEADING_WORDS or head[-1:] in ".!?;:,":
+            continue
+        items = []
+        for item in blocks[i + 1 :]:
+            text = " ".join(URL.sub(" ", item).split())
+            numbered = BULLET.match(text) and not MARKED.match(text)
+            if not (MARKED.match(text) or text.endswith(";") or (numbered and not BULLET.match(head))):
+                break  # the next numbered heading ends a numbered heading's list
+            items.append(BULLET.sub("", text, count=1).strip(" -*•✓").rstrip(" ;"))
+        if len(items) >= 2:
+            out.append(f"{BULLET.sub('', head, count=1).strip(' #')}: {'; '.join(i for i in items if i)}")
+    return out
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -168,4 +199,4 @@ def _informative(s: str) -> bool:
     not a bare heading."""
     if len(s) >= 25 and (s[-1] in '.!?…)»";' or len(s.split()) >= 12):
         return True
-    return len(s.split()) >= 3 and NUMBER.search(s) is not None
+    return len(s.split()) >= 3 and NUMBER.search(INITIATIVE.sub(" ", s)) is not None  # "4 per 1000" is a name

@@ -40,13 +40,15 @@ DAY_OF_MONTH = re.compile(
     rf"\b{_DAY}(?:{_TO}{_DAY})?\s+(?:de\s+)?{_MONTH}\b|\b{_MONTH}\s+{_DAY}(?:{_TO}(?:{_MONTH}\s+)?{_DAY})?\b",
     re.IGNORECASE,
 )
-# A part of a year: a month or a quarter ("in March", "the first quarter of 2021", "au premier trimestre")
-PART_OF_YEAR = re.compile(
+# A month by its full name ("sept" is also seven, "mar" the sea)
+MONTH = re.compile(
     r"\b(?:january|february|march|april|(?-i:May)|june|july|august|september|october|november|december|janvier|"
     r"f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|enero|febrero|marzo|abril|"
-    r"mayo|junio|julio|agosto|se?ptiembre|octubre|noviembre|diciembre|quarters?|trimestres?|semesters?|semestres?)\b",
+    r"mayo|junio|julio|agosto|se?ptiembre|octubre|noviembre|diciembre)\b",
     re.IGNORECASE,
 )
+# A part of a year: a month or a quarter ("in March", "the first quarter of 2021", "au premier trimestre")
+PART_OF_YEAR = re.compile(rf"{MONTH.pattern}|\b(?:quarters?|trimestres?|semesters?|semestres?)\b", re.IGNORECASE)
 # Where a question's sentences part: after ".", "!" or "?" and before a capital or "¿" ("Mrs. Luu" does not part)
 QUESTION_BREAK = re.compile(r"(?<![A-Z][a-z]\.)(?<![A-Z][a-z]{2}\.)(?<=[.!?])\s+(?=[¿¡\"“«]?[^\W\d_])")
 # "(Smith et al., 2022)", "Smith (2022)": a reference, not a topic ("(September 2020)" is a topic)
@@ -267,6 +269,65 @@ WANTS_DATE = re.compile(
     r"\b(?:what|which)\s+(?:exact\s+)?(?:dates?|days)\b|\bquelles?\s+(?:dates?|jours)\b|\bqu[eé]\s+(?:fechas?|d[ií]as)\b",
     re.IGNORECASE,
 )
+# A question for a month ("in which month", "month and year", "quel mois", "¿en qué mes?", "el mes y el año"): a month
+# answers it ("in June 2020", "27-29 octobre"); a year alone does not.
+WANTS_MONTH = re.compile(
+    r"\b(?:which|what)\s+month\b|\bmonth\s+and\s+year|\bquel\s+mois\b|\bmois\s+et\s+(?:l.)?ann[ée]e|"
+    r"\bqu[eé]\s+mes\b|\bmes\s+y\s+(?:el\s+)?a[ñn]o",
+    re.IGNORECASE,
+)
+# "Which month is best to sow?", "quel mois semer ?", "¿en qué mes conviene…?" ask for a season, which answers often
+# give without a month ("in autumn, after harvest"), not for when something happened
+SEASON = re.compile(
+    r"\b(?:best|should|ideal|faut-il|dois-je|devons-nous|id[ée]al|meilleur|conviene|debo|debemos|mejor)\b|"
+    r"\bquel\s+mois\s+\w+(?:er|ir|re)\b",
+    re.IGNORECASE,
+)
+# A question for a person's position ("what is his position?", "who is Paul Luu?", "quelle fonction occupe-t-il ?",
+# "¿qué cargo ocupa?"): a sentence naming a role answers it, with the person. A body's or a group's role ("what role
+# does the Initiative play?") is no position.
+_PERSON_NAME = r"(?-i:[A-ZÀ-Ý][\w’'-]+(?:\s+[A-ZÀ-Ý][\w’'-]+)+)"  # "Paul Luu", "Stéphane Le Foll"
+WANTS_ROLE = re.compile(
+    r"\b(?:his|her|their)\s+(?:(?:current|official|exact)\s+)?(?:position|post|job|title|role|function)s?\b|"
+    r"['’]s\s+(?:(?:current|official|exact)\s+)?(?:position|post|job|job\s+title|function)\b|"
+    rf"\b(?:what|which)\s+(?:position|post|job(?:\s+title)?)\b|\bwho\s+(?:is|was)\s+{_PERSON_NAME}\s*\?|"
+    r"\b(?:sa|leur)\s+fonction\b|\b(?:son|leur)\s+(?:poste|titre|r[ôo]le|m[ée]tier)\b|"
+    r"\bquel(?:le)?\s+(?:fonction|poste|titre|m[ée]tier)\s+(?:[\w’'-]+\s+){0,4}?(?:occupe|occupait|exerce|exer[çc]ait|"
+    rf"porte|portait|a|avait)\b|\bqui\s+est\s+{_PERSON_NAME}\s*\?|"
+    r"\bsu\s+(?:cargo|puesto|profesi[oó]n|oficio)\b|\bqu[eé]\s+(?:cargo|puesto|profesi[oó]n|oficio)\b|"
+    rf"\ba\s+qu[eé]\s+se\s+dedica\b|\bqui[eé]n\s+es\s+{_PERSON_NAME}\s*\?",
+    re.IGNORECASE,
+)
+# A question asking under which heading something comes ("which of the six Core Facilities covers…?", "sous quel
+# grand chapitre…?", "¿en qué apartado…?"): a heading read with its list items answers it (`split_sentences`).
+# Not "which part" ("¿qué parte del pasto?" asks for a share), nor "which sections" (a newsletter's are its
+# contents). "Core Facility" is what the Initiative's roadmaps call their chapters.
+WANTS_HEADING = re.compile(
+    r"\b(?:which|what)\s+(?:of\s+the\s+(?:\w+\s+)?)?(?:\w+\s+){0,2}?(?:chapters?|headings?|pillars?|"
+    r"strands?|categor(?:y|ies)|core\s+facilit(?:y|ies)|slides?)\b|"
+    r"\b(?:quel(?:le)?s?|laquelle|lequel)\s+(?:des\s+(?:\w+\s+)?)?(?:\w+\s+){0,2}?(?:chapitres?|volets?|"
+    r"piliers?|cat[ée]gories?|core\s+facilit(?:y|ies)|diapositives?)\b|"
+    r"\b(?:qu[eé]|cu[aá]l(?:es)?)\s+(?:de\s+(?:los|las)\s+(?:\w+\s+)?)?(?:\w+\s+){0,2}?(?:cap[ií]tulos?|"
+    r"apartados?|pilares?|categor[ií]as?|core\s+facilit(?:y|ies)|diapositivas?)\b",
+    re.IGNORECASE,
+)
+# A person's role ("Executive secretary", "Chair of the STC", "présidente", "ministro") or trade, in the Initiative's
+# languages; in the singular: "the good work done by farmers" gives no one's position
+ROLE = re.compile(
+    r"\b(?:(?:vice[- ]?)?(?:secretary|president|chair(?:man|woman|person)?|co-chair|director|head\s+of|coordinator|"
+    r"minister|officer|manager|advis[eo]r|ambassador|founder|representative|spokes(?:person|man|woman)|delegate|"
+    r"rapporteur|treasurer|professor|researcher|member\s+of|secr[ée]taire|pr[ée]sidente?|directeur|directrice|"
+    r"coordinat(?:eur|rice)|ministre|chef|responsable|conseill(?:er|[èe]re)|ambassadeur|fondat(?:eur|rice)|"
+    r"repr[ée]sentante?|porte-parole|d[ée]l[ée]gu[ée]e?|tr[ée]sori(?:er|[èe]re)|membre\s+d[ue]|secretari[oa]|"
+    r"presidenta|directora?|coordinadora?|ministr[oa]|jef[ea]|asesora?|embajadora?|fundadora?|representante|portavoz|"
+    r"delegad[oa]|tesorer[oa]|miembro\s+del?|"
+    # and a trade ("farmer from Uganda", "visual designer")
+    r"farmer|designer|journalist|consultant|engineer|economist|scientist|agronomist|expert|lecturer|teacher|student|"
+    r"agricult(?:eur|rice)|[ée]leveu(?:r|se)|chercheu(?:r|se)|ing[ée]nieure?|journaliste|[ée]conomiste|agronome|"
+    r"enseignante?|[ée]tudiante?|agricultora?|ganader[oa]|investigadora?|ingenier[oa]|consultora?|periodista|"
+    r"expert[oa]|agr[oó]nom[oa]|dise[ñn]adora?|profesora?|estudiante))\b",
+    re.IGNORECASE,
+)
 # "who", "qui", "where", "où" ask only where a question or clause starts ("Who chairs…?", "…, and where?", "à qui"):
 # elsewhere they are relative ("the partners who joined", "les partenaires qui servent").
 WANTS_NAME = re.compile(
@@ -402,17 +463,24 @@ def asking(question: str) -> str:
 
 def wanted(question: str) -> list[str]:
     """What the question asks its answer to hold: "number" (a "count" when it counts things, "money" when it asks
-    for a sum), "year" ("date" for a day), "name" ("person" when it asks for one), "title" (a theme or title, which
-    documents quote);
-    read in its sentences that ask."""
-    question = asking(question)
+    for a sum), "year" ("date" for a day, "month" for a month), "name" ("person" when it asks for one), "role" (a
+    person's position), "heading" (the chapter a listed item comes under), "title" (a theme or title, which
+    documents quote); read in its sentences that ask ("When…? I need the month and year." asks for a month)."""
+    whole, question = question, asking(question)
     wants = [want for want, pattern in (("number", QUANTITY), ("year", WANTS_YEAR), ("name", WANTS_NAME),
                                         ("person", WANTS_PERSON), ("title", WANTS_TITLE))
              if pattern.search(question)]  # fmt: skip
-    if WANTS_DATE.search(question):
+    month = WANTS_MONTH.search(question) or ("year" in wants and WANTS_MONTH.search(whole))
+    if month and not SEASON.search(question):
+        wants = [want for want in wants if want not in ("year", "date")] + ["month"]  # "à quelle date (mois et année)"
+    elif WANTS_DATE.search(question):
         wants = [want for want in wants if want != "year"] + ["date"]
     if "person" in wants:
         wants = [want for want in wants if want != "name"]
+    if WANTS_ROLE.search(question):  # "who is Paul Luu?" asks for his role, not another name
+        wants = [want for want in wants if want not in ("name", "person", "title")] + ["role"]
+    if WANTS_HEADING.search(question):  # "which of the six Core Facilities…?" asks for a heading, not a name
+        wants = [want for want in wants if want not in ("name", "place", "title")] + ["heading"]
     if "name" in wants and WANTS_PLACE.search(question):
         wants = ["place" if want == "name" else want for want in wants]
     if (DOSE.search(question) or WEIGHT.search(question)) and {"number", "count"} & set(wants):
@@ -536,7 +604,8 @@ def _amount(token: str, lang: str | None) -> str | None:
     return None if value is None else str(value)
 
 
-AMOUNT_WANTS = frozenset({*MEASURES, "number", "count", "money", "date", "year"})  # the wants `holds_amount` checks
+# the wants `holds_amount` checks
+AMOUNT_WANTS = frozenset({*MEASURES, "number", "count", "money", "date", "month", "year"})
 
 
 def holds_amount(text: str, lang: str | None, want: str, given: set[str]) -> bool:
@@ -556,6 +625,9 @@ def holds_amount(text: str, lang: str | None, want: str, given: set[str]) -> boo
         return any(set(AMOUNT.findall(m.group(0))) - given for m in MONEY.finditer(text))
     if want == "date":
         return DAY_OF_MONTH.search(CITED_YEAR.sub("", text)) is not None
+    if want == "month":
+        plain = CITED_YEAR.sub("", text)
+        return MONTH.search(plain) is not None or DAY_OF_MONTH.search(plain) is not None
     if want == "year":  # "In 2021, …" does not say when something planned in the 2021 roadmap takes place
         plain = CITED_YEAR.sub("", text)
         return bool(set(YEAR.findall(plain)) - given) or PART_OF_YEAR.search(plain) is not None

@@ -25,7 +25,7 @@ from service.chat import (
     closest,
     runner_up,
 )
-from service.passages import defined_acronyms, spelled_acronyms, split_sentences
+from service.passages import defined_acronyms, headed_lists, spelled_acronyms, split_sentences
 from service.question import (
     asked_about,
     counted,
@@ -241,9 +241,72 @@ def test_table_rows_and_slide_figures_are_candidates() -> None:
         "The GIZ and the Initiative have set up a community of practice together.",
         "It focuses on: capacity development; exchange of experience",
     ]
+    # a lettered item starts a new candidate, though it begins in lower case, and its letter is no part of it; a bare
+    # heading that holds no number but the Initiative's name is dropped
+    lettered = "Inform the Executive Secretariat and all those concerned of it.\nc) The website needs constant upkeep."
+    assert split_sentences(lettered) == ["Inform the Executive Secretariat and all those concerned of it.",
+                                         "The website needs constant upkeep."]  # fmt: skip
+    assert split_sentences("e) “4 per 1000” Newsletter\n\nIt comes out in three languages.") == [
+        "It comes out in three languages."
+    ]
     # a compound broken after its hyphen at the end of a line is one word again, not "socio- economic"
     broken = "Restoration taking in socio-\neconomic criteria and\nSub-\nSaharan needs."
     assert split_sentences(broken) == ["Restoration taking in socio-economic criteria and Sub-Saharan needs."]
+
+
+def test_a_heading_is_read_with_its_list_items() -> None:
+    roadmap = (
+        "The Core Facilities are the skeleton of the roadmap.\n\n3. Core Facility III - Advocacy & Awareness\n\n"
+        "- The new website\n- Development of press relations\n\n4. Core Facility IV - Networking\n\n"
+        "• Continued work on the platform\n• Organisation of meetings at regional level.\n\nA closing sentence here."
+    )
+    assert headed_lists(roadmap) == [  # the heading's own number is no amount
+        "Core Facility III - Advocacy & Awareness: The new website; Development of press relations",
+        "Core Facility IV - Networking: Continued work on the platform; Organisation of meetings at regional level.",
+    ]
+    assert not any(":" in s for s in split_sentences(roadmap))  # only for a question asking for a heading
+    assert headed_lists("A sentence ending here.\n\n- one item\n- another item") == []  # no heading
+    assert headed_lists("Next steps:\n\n- one item\n- another item") == []  # a lead-in, read with its items already
+
+
+def test_a_month_a_role_or_a_heading_asked_for(shared_kb: KnowledgeBase) -> None:
+    """ "In which month…?" is not answered by a year alone; "what is Paul Luu's position?" by a sentence naming a role
+    and him; "which Core Facility…?" by a heading read with its items."""
+    for question in ("In which month and year did the Consortium approve the Strategic Plan?",
+                     "À quelle date (mois et année) le Consortium a-t-il validé le plan ?",
+                     "¿Cuándo se aprobó el plan? Necesito el mes y el año.",
+                     "¿En qué mes se creó el Buró?"):  # fmt: skip
+        assert wanted(question) == ["month"], question
+    assert wanted("When was the Bureau set up?") == ["year"]
+    assert holds_amount("adopted by the Consortium in June 2020", "en", "month", set())
+    assert holds_amount("held on 27-29 Oct. 2020", "en", "month", set())
+    assert not holds_amount("adopted by the Consortium in 2020", "en", "month", set())
+    assert not holds_amount("il y a sept ans", "fr", "month", set())  # "sept" is also seven
+    for question in ("What is his position in the Initiative?", "What post did Cornelia Rumpel hold?",
+                     "Who is Cornelia Rumpel?", "What is Elisa Vainio's job?",
+                     "Quelle fonction Paul Luu exerce-t-il ?", "¿Qué cargo ocupa en la Iniciativa?",
+                     "¿A qué se dedica John Kakanga?"):  # fmt: skip
+        assert wanted(question) == ["role"], question
+    for question in ("What role does the Initiative play in the CoP?", "Who chairs the STC?"):
+        assert "role" not in wanted(question), question
+    for question in ("In the 2022 roadmap, which of the six Core Facilities covers the website?",
+                     "Dans la feuille de route, dans quel volet est rangée la lettre d'information ?",
+                     "¿En qué apartado de la página aparece el formato?"):  # fmt: skip
+        assert wanted(question) == ["heading"], question
+    assert wanted("¿Qué parte del pasto se come?") != ["heading"]  # a share
+
+    chat = Chat(shared_kb)
+    question = "What is Paul Luu's position in the 4 per 1000 Initiative?"
+    candidates = chat.scored(question, "en", shared_kb.search(question, k=8, lang="en").hits)
+    about_him = [c for c in candidates if "LUU" in c.text and not re.search(r"[Ss]ecretary|Chair|President", c.text)]
+    assert about_him and all(c.lacks for c in about_him)  # "Paul LUU confirms…": him, but no role
+    other = [c for c in candidates if "Executive Secretary" in c.text and not re.search("Luu|LUU", c.text)]
+    assert other and all(c.lacks for c in other)  # a role, but not his
+    assert any(not c.lacks for c in candidates if re.search(r"Paul Luu\s+Executive secretary", c.text))
+
+    answer = chat.ask("Which Core Facility of the 2022 roadmap takes in the social networks and the regional "
+                      "correspondents?", lang="en")  # fmt: skip
+    assert answer.found and "Core Facility III - Advocacy & Awareness" in answer.citations[0].quote, answer.answer
 
 
 def test_quotes_come_from_several_sources_where_several_come_close() -> None:
@@ -587,7 +650,7 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     for dated in ("When was the Bureau created?", "When will the Forum meet?", "When were the partners welcomed?"):
         assert wanted(dated) == ["year"], dated
     for dated in ("In which month and year was the Plan adopted?", "Necesito el mes y el año."):
-        assert wanted(dated) == ["year"], dated
+        assert wanted(dated) == ["month"], dated  # a month, which a year alone does not give
     # a date asks for a day of a month: "in 2021" does not answer "on what date…?"
     for dated in ("À quelle date le Bureau a-t-il été créé ?", "¿En qué fecha se creó el Buró?",
                   "On what dates was the event held?", "À quelles dates s'est tenu l'événement ?",

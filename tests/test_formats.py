@@ -62,6 +62,33 @@ def test_docx_text_and_title(shared_kb: KnowledgeBase) -> None:
     assert "970,000" in shared_kb.store.document_text(doc.id)
 
 
+def test_docx_list_items_keep_their_markers(shared_kb: KnowledgeBase) -> None:
+    """A list paragraph reads as Word shows it: "3." or "c)" from its list's numbering, "- " for a bullet; a
+    numbered heading and the bullets under it stay apart."""
+    report = shared_kb.store.document_text(doc_for(shared_kb, "consortium-8-1-report.docx").id)
+    assert "3. Core Facility III - Advocacy & Awareness\n\n- Promotion of the" in report
+    roadmap = shared_kb.store.document_text(doc_for(shared_kb, "roadmap-2021.docx").id)
+    assert "3) Specific work to be done with public and private funders" in roadmap
+    assert "c) Work on taking into account the Green finance" in roadmap  # lettered, counted again under each item
+
+
+def test_docx_list_numbering_set_by_a_style() -> None:
+    import io
+
+    import docx
+
+    from ingest.formats.docx import parse_docx
+
+    document = docx.Document()
+    for text, style in (("Strategy", "List Number"), ("Plan", "List Bullet"), ("Budget", "List Bullet"),
+                        ("Advocacy", "List Number"), ("A plain paragraph.", None)):  # fmt: skip
+        document.add_paragraph(text, style=style)
+    data = io.BytesIO()
+    document.save(data)
+    (parsed,) = parse_docx(data.getvalue(), Path("lists.docx"))
+    assert parsed.units[0].text == "1. Strategy\n\n- Plan\n\n- Budget\n\n2. Advocacy\n\nA plain paragraph."
+
+
 def test_markdown_heading_path_is_the_section(shared_kb: KnowledgeBase) -> None:
     doc = doc_for(shared_kb, "cop-welcome-note.md")
     sections = [c.section for c in shared_kb.store.chunks(doc.id) if c.section]
