@@ -34,7 +34,8 @@ import numpy as np
 from index.lexicon import QUERY_LANGS
 from index.search import group_bags, query_language
 from index.zones import Conditions, affirmed, zones
-from service.passages import acronyms_of, headed_lists, split_sentences, with_acronyms
+from ingest.formats.sections import SECTION_SEPARATOR
+from service.passages import acronyms_of, headed_lists, in_force, outline, split_sentences, with_acronyms
 from service.question import (
     AMOUNT_WANTS,
     ASKS_ABOUT,
@@ -228,7 +229,10 @@ class _Candidate:
     climates: frozenset[str] = frozenset()  # the climate zones a soil-carbon figure was measured in, where it says
     verdict: bool = False  # the sheet's `unsuited` entry for the place where the asker asks whether it works
     reading: str = ""  # its text with the acronyms it uses spelled out (and the reverse): compared by words and meaning
-    headed: bool = False  # a heading read with its list items ("Core Facility III - Advocacy & Awareness: …; …")
+    headed: bool = False  # read with its heading ("Core Facility III - Advocacy & Awareness: …; …")
+    # a sentence read under its headings, as it says without them: what is compared with the question (the headings
+    # are the answer to "which chapter…?", not evidence for it)
+    said: str = ""
 
     @property
     def chunk_text(self) -> str:
@@ -249,6 +253,7 @@ class Chat:
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # candidate texts embedded lately
         self._terms: OrderedDict[tuple[str, str | None], frozenset[str]] = OrderedDict()  # and their index terms
+        self._outlines: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()  # documents' headings
         self._links: dict[str, list[str]] | None = None  # glossary concept → "practice:no-till", …
 
     def ask(
@@ -391,11 +396,14 @@ class Chat:
             read[doc.id] = read.get(doc.id, 0) + 1
             family, context = catalog.family[doc.id], chunk["coverage"]
             section = sheet_section(chunk["section"]) if doc.doc_type == "practice" else None
+            sentences = split_sentences(chunk["text"])
             headed = headed_lists(chunk["text"]) if lists else []
-            for text in split_sentences(chunk["text"]) + headed:
+            under = self._under_headings(doc, chunk, sentences) if lists else {}
+            pieces = [(under.get(t, t), t if t in under else "") for t in sentences] + [(t, "") for t in headed]
+            for text, said in pieces:
                 if text.rstrip(". ") != doc.title:  # a title alone says nothing
                     out.append(_Candidate(text, doc.id, family, doc.title, chunk["lang"], rank, chunk, score))
-                    out[-1].context, out[-1].headed = context, text in headed
+                    out[-1].context, out[-1].headed, out[-1].said = context, text in headed or bool(said), said
                     out[-1].aspects = (
                         part_aspects(SECTION_ASPECTS.get(section, set()), text) if section else frozenset()
                     )
@@ -412,6 +420,26 @@ class Chat:
                     c.context, c.field, c.zone, c.climates = context, fact.field, fact.zone, fact.climates
                     c.aspects = part_aspects(FIELD_ASPECTS[fact.field], fact.text)
                     out.append(c)
+        return out
+
+    def _under_headings(self, doc: StoredDocument, chunk: dict[str, Any], sentences: list[str]) -> dict[str, str]:
+        """Each sentence of a chunk read with the headings it comes under (where it has any), for a question asking
+        for a chapter, in place of the sentence alone:
+        "Communication (Objectives C1-C2-C3) > Development of press relations: Update of the francophone media
+        database;". The headings are the chunk's section (Markdown, HTML and Word headings) and the document's
+        numbered headings before the sentence (`outline`), which no chunk needs to hold: a chapter's heading is
+        often pages above the item asked about."""
+        if doc.id not in self._outlines:
+            self._outlines[doc.id] = outline(self.kb.store.document_text(doc.id))
+            while len(self._outlines) > POOL:
+                self._outlines.popitem(last=False)
+        section = [h for h in (chunk["section"] or "").split(SECTION_SEPARATOR) if h and h != doc.title]
+        out = {}
+        for sentence in sentences:
+            at = chunk["text"].find(sentence[:30])
+            headings = section + in_force(self._outlines[doc.id], chunk["char_start"] + max(at, 0))
+            if headings:
+                out[sentence] = f"{SECTION_SEPARATOR.join(headings)}: {sentence}"
         return out
 
     def scored(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
@@ -460,7 +488,7 @@ class Chat:
         for c in candidates:
             if c.doc_id not in titles:
                 titles[c.doc_id] = set(self.terms_of(c.title, c.lang))
-            c.reading = with_acronyms(c.text, acronyms)
+            c.reading = with_acronyms(c.said or c.text, acronyms)
             terms = set(self.terms_of(c.reading, c.lang))
             c.coverage = _coverage(groups, terms, titles[c.doc_id])
             # a sheet's cost rating answers "how much does it cost?" where it gives no cost figure
@@ -748,18 +776,26 @@ def closest(candidates: list[_Candidate], weights: Weights | None = None) -> lis
 def runner_up(ranked: list[_Candidate]) -> float:
     """The fit of the best candidate saying something else than the best, whether or not it holds what is asked.
 
-    Not something else: the best's copy in another rendering, nor a sentence of the same document that also holds
+    Not something else: the best's copy in another rendering, another sentence read under the same headings (the
+    same chapter, for a question asking for one), nor a sentence of the same document that also holds
     what is asked and gives the same figures (or a part of them): a sheet's field and the step it comes from ("6–12
     months", "six months to a year"), or three sentences giving one cost, are one answer said twice, not rivals."""
     best = ranked[0]
     figures = _figures(best.text)
 
     def agrees(c: _Candidate) -> bool:
+        if best.said and c.said and _headings(c) == _headings(best):  # "which chapter…?": the same chapter
+            return True
         theirs = _figures(c.text)
         same = bool(figures and theirs) and (figures <= theirs or theirs <= figures)
         return same and c.family == best.family and not (c.lacks or best.lacks)
 
     return max((c.fit for c in ranked[1:] if c.text != best.text and not agrees(c)), default=0.0)
+
+
+def _headings(c: _Candidate) -> str:
+    """The headings a sentence is read under (`Chat._under_headings`)."""
+    return c.text[: -len(c.said)] if c.said else ""
 
 
 def _figures(text: str) -> set[str]:

@@ -4,6 +4,7 @@ texts define or spell out ("Scientific and Technical Committee (STC)")."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 from index.analysis import BROKEN
@@ -168,6 +169,46 @@ def headed_lists(text: str) -> list[str]:
         if len(items) >= 2:
             out.append(f"{BULLET.sub('', head, count=1).strip(' #')}: {'; '.join(i for i in items if i)}")
     return out
+
+
+# A numbered heading line of an outline: "3) Specific work to be done with public and private funders", "f)
+# Development of press relations", "II. Governance": short, without closing punctuation
+OUTLINE = re.compile(r"^[ \t]*(?:(\d{1,2})|([a-z])|([IVX]{1,4}))[.)][ \t]+(\S[^\n]*?)[ \t]*$", re.MULTILINE)
+OUTLINE_WORDS = 16
+
+
+def outline(text: str) -> list[tuple[int, int, str]]:
+    """A document's numbered headings, (offset, rank, heading) in order. The rank is that of its kind of number in
+    the document's order of first use: a roadmap whose chapters are numbered "1)" and their parts "a)" gives its
+    chapters rank 0 and its parts rank 1."""
+    found: list[tuple[int, str, str]] = []
+    for match in OUTLINE.finditer(text):
+        heading = match.group(4)
+        if len(heading.split()) <= OUTLINE_WORDS and heading[-1] not in ".!?;:,":
+            kind = "digit" if match.group(1) else "letter" if match.group(2) else "roman"
+            found.append((match.start(), kind, heading))
+    kinds = list(dict.fromkeys(kind for _, kind, _ in found))
+    return [(start, kinds.index(kind), heading) for start, kind, heading in found]
+
+
+def in_force(headings: list[tuple[int, int, str]], offset: int) -> list[str]:
+    """The headings (`outline`) that a place in the document comes under, the outermost first: the nearest one
+    before it, then the nearest before that of each higher rank ("Communication (Objectives C1-C2-C3)", "Development
+    of press relations" for an item of the press relations part).
+
+    Nothing closes a numbered part, so the last one reaches no further than the longest part before it: a report
+    whose agenda item lists six Core Facilities goes on with its budget, which is in none of them."""
+    starts = [start for start, _, _ in headings]
+    reach = max((b - a for a, b in pairwise(starts)), default=0)
+    if not headings or offset > starts[-1] + reach:
+        return []
+    chain: list[tuple[int, str]] = []
+    for start, rank, heading in reversed(headings):
+        if start < offset and (not chain or rank < chain[0][0]):
+            chain.insert(0, (rank, heading))
+            if rank == 0:
+                break
+    return [heading for _, heading in chain]
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -299,16 +299,19 @@ WANTS_ROLE = re.compile(
     re.IGNORECASE,
 )
 # A question asking under which heading something comes ("which of the six Core Facilities covers…?", "sous quel
-# grand chapitre…?", "¿en qué apartado…?"): a heading read with its list items answers it (`split_sentences`).
-# Not "which part" ("¿qué parte del pasto?" asks for a share), nor "which sections" (a newsletter's are its
-# contents). "Core Facility" is what the Initiative's roadmaps call their chapters.
+# grand chapitre…?", "¿en qué apartado…?", "sous quelle rubrique…?"): a heading read with what comes under it
+# answers it. Not "which part" ("¿qué parte del pasto?" asks for a share), nor "which sections" or "quelles
+# rubriques" (a newsletter's are its contents). "Core Facility" is what the Initiative's roadmaps call their chapters.
+_NOT_ARTICLE = r"(?:(?!(?:the|an?|les?|la|des|los|las|el|del)\s)\w+\s+){0,2}?"  # "quel site les diapositives"
+_QUOTE = r"[«“\"]?\s*"  # "de laquelle des six « Core Facilities »"
 WANTS_HEADING = re.compile(
-    r"\b(?:which|what)\s+(?:of\s+the\s+(?:\w+\s+)?)?(?:\w+\s+){0,2}?(?:chapters?|headings?|pillars?|"
+    rf"\b(?:which|what)\s+(?:of\s+the\s+(?:\w+\s+)?)?{_NOT_ARTICLE}{_QUOTE}(?:chapters?|headings?|section|pillars?|"
     r"strands?|categor(?:y|ies)|core\s+facilit(?:y|ies)|slides?)\b|"
-    r"\b(?:quel(?:le)?s?|laquelle|lequel)\s+(?:des\s+(?:\w+\s+)?)?(?:\w+\s+){0,2}?(?:chapitres?|volets?|"
-    r"piliers?|cat[ée]gories?|core\s+facilit(?:y|ies)|diapositives?)\b|"
-    r"\b(?:qu[eé]|cu[aá]l(?:es)?)\s+(?:de\s+(?:los|las)\s+(?:\w+\s+)?)?(?:\w+\s+){0,2}?(?:cap[ií]tulos?|"
-    r"apartados?|pilares?|categor[ií]as?|core\s+facilit(?:y|ies)|diapositivas?)\b",
+    rf"\b(?:quel(?:le)?s?|laquelle|lequel)\s+(?:des\s+(?:\w+\s+)?)?{_NOT_ARTICLE}{_QUOTE}(?:chapitres?|volets?|"
+    r"rubrique|section|piliers?|cat[ée]gories?|core\s+facilit(?:y|ies)|diapositives?)\b|"
+    rf"\b(?:qu[eé]|cu[aá]l(?:es)?)\s+(?:de\s+(?:los|las)\s+(?:\w+\s+)?)?{_NOT_ARTICLE}{_QUOTE}(?:cap[ií]tulos?|"
+    r"apartados?|secci[oó]n|ep[ií]grafe|r[uú]brica|pilares?|categor[ií]as?|core\s+facilit(?:y|ies)|"
+    r"diapositivas?)\b",
     re.IGNORECASE,
 )
 # A person's role ("Executive secretary", "Chair of the STC", "présidente", "ministro") or trade, in the Initiative's

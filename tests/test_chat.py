@@ -25,7 +25,14 @@ from service.chat import (
     closest,
     runner_up,
 )
-from service.passages import defined_acronyms, headed_lists, spelled_acronyms, split_sentences
+from service.passages import (
+    defined_acronyms,
+    headed_lists,
+    in_force,
+    outline,
+    spelled_acronyms,
+    split_sentences,
+)
 from service.question import (
     asked_about,
     counted,
@@ -267,6 +274,45 @@ def test_a_heading_is_read_with_its_list_items() -> None:
     assert not any(":" in s for s in split_sentences(roadmap))  # only for a question asking for a heading
     assert headed_lists("A sentence ending here.\n\n- one item\n- another item") == []  # no heading
     assert headed_lists("Next steps:\n\n- one item\n- another item") == []  # a lead-in, read with its items already
+
+
+def test_a_sentence_is_read_under_the_headings_it_comes_under(shared_kb: KnowledgeBase) -> None:
+    roadmap = (
+        "Roadmap for 2021\n\n1) Work of the Committee\n\na) Research orientations\n\n- Continue the inventory.\n\n"
+        "b) Projects evaluation (Objectives A2-A3)\n\nA paragraph on the evaluation of projects.\n\n"
+        "2) Communication\n\nIn 2021, four main lines.\n\na) Press relations\n\n- Update of the media database;\n\n"
+        "3. Not a heading, as it ends with a full stop.\n\n" + "A long closing part. " * 30
+    )
+    headings = outline(roadmap)
+    assert [(rank, heading) for _, rank, heading in headings] == [  # chapters "1)", their parts "a)"
+        (0, "Work of the Committee"), (1, "Research orientations"), (1, "Projects evaluation (Objectives A2-A3)"),
+        (0, "Communication"), (1, "Press relations"),
+    ]  # fmt: skip
+    assert in_force(headings, roadmap.index("Update of")) == ["Communication", "Press relations"]
+    assert in_force(headings, roadmap.index("A paragraph")) == ["Work of the Committee",
+                                                                "Projects evaluation (Objectives A2-A3)"]  # fmt: skip
+    assert in_force(headings, roadmap.index("In 2021")) == ["Communication"]  # the parts of chapter 1 end with it
+    assert in_force(headings, roadmap.index("Roadmap")) == []
+    assert in_force(headings, len(roadmap) - 5) == []  # the last part reaches no further than the longest before
+
+    for question in ("Sous quelle rubrique de la page est-il question du format ?",
+                     "Dans la feuille de route, de laquelle des six « Core Facilities » relève le site web ?",
+                     "Under which section of the page is the format described?"):  # fmt: skip
+        assert wanted(question) == ["heading"], question
+    for question in (
+        "Vers quel site les diapositives renvoient-elles ?",  # a site, not a slide
+        "Quelles nouvelles rubriques la lettre d'information lancera-t-elle ?",
+    ):  # its contents
+        assert "heading" not in wanted(question), question
+
+    chat = Chat(shared_kb)  # the chapter is a heading far above the sentence, in a Word file without heading styles
+    answer = chat.ask("Under which chapter of the 2021 roadmap is the creation of a foundation explored?", lang="en")
+    assert answer.found and "Specific work to be done with public and private funders" in answer.answer, answer.answer
+    assert "Exploration of the possibilities and the usefulness of the creation of a foundation" in answer.answer
+    answer = chat.ask(
+        "¿En qué apartado de la hoja de ruta 2021 figura la base de datos de medios francófonos?", lang="es"
+    )
+    assert answer.found and "Development of press relations" in answer.answer, answer.answer
 
 
 def test_a_month_a_role_or_a_heading_asked_for(shared_kb: KnowledgeBase) -> None:
