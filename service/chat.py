@@ -445,7 +445,8 @@ class Chat:
     def scored(self, question: str, lang: str, hits: list[Hit]) -> list[_Candidate]:
         """The candidates worth comparing, each with its coverage, similarity and passage score, and whether it
         holds what the question asks for."""
-        groups = self._term_groups(question, lang)
+        sides = self._term_groups(question, lang)
+        groups = [g for g in sides if not g.aspect]
         if not groups or not hits:
             return []
         named = self.named(question, lang)
@@ -490,7 +491,7 @@ class Chat:
                 titles[c.doc_id] = set(self.terms_of(c.title, c.lang))
             c.reading = with_acronyms(c.said or c.text, acronyms)
             terms = set(self.terms_of(c.reading, c.lang))
-            c.coverage = _coverage(groups, terms, titles[c.doc_id])
+            c.coverage = _coverage(sides, terms, titles[c.doc_id], c.aspects)
             # a sheet's cost rating answers "how much does it cost?" where it gives no cost figure
             needs = [w for w in wants if not (w in ("number", "money") and c.field == "cost_level" and asks_cost)]
             needs = [w for w in needs if w != "heading"]  # a heading with its items holds one; nothing else does
@@ -623,8 +624,10 @@ class Chat:
         groups = []
         for group in expanded.groups:
             bags = tuple(frozenset(bag) for bag in group_bags(group, QUERY_LANGS, lexical))
-            if not bags or any(p.fullmatch(group.source.strip()) for p in ASKS_ABOUT.values()):
-                continue  # "risks", "coût": which part of a sheet answers (`aspects`), not words it must hold
+            if not bags:
+                continue
+            # "risks", "coût": which part of a sheet answers (`aspects`), found in that part whatever its words
+            aspect = next((a for a, p in ASKS_ABOUT.items() if p.fullmatch(group.source.strip())), None)
             if group.source.strip().lower() in aside:
                 continue  # "apart from storing carbon": what the answer is not about
             # a rare phrase ("Helsinki") weighs more than a common one ("soil"); one that no chunk holds (a thing
@@ -633,7 +636,7 @@ class Chat:
             rarity = min(max(lexical.rarity({t}) for t in bag) for bag in bags)
             source = group.source.strip()
             rarity *= 1.0 if source.lower() in asks else PREAMBLE_WEIGHT
-            groups.append(_Group(rarity * (1.5 if YEAR.fullmatch(source) else 1.0), bags, source))
+            groups.append(_Group(rarity * (1.5 if YEAR.fullmatch(source) else 1.0), bags, source, aspect))
         return groups
 
     # --- the answer ------------------------------------------------------------------------
@@ -674,7 +677,7 @@ class Chat:
     def _generate(self, question: str, interpreted: str, lang: str, session_id: str, hits: list[Hit]) -> Answer:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        groups = self._term_groups(interpreted, lang)
+        groups = [g for g in self._term_groups(interpreted, lang) if not g.aspect]
         passages = [
             (doc, chunk)
             for _, _, doc, chunk in self._passages(interpreted, groups, self._documents(hits, lang))[:CHUNKS]
@@ -709,6 +712,7 @@ class _Group:
     weight: float
     bags: tuple[frozenset[str], ...]  # each rendering of the phrase as index terms, all of which must be found
     words: str  # the phrase as asked
+    aspect: str | None = None  # the side of a practice it asks about ("cost", "risks"): found in that part of a sheet
 
     @property
     def terms(self) -> set[str]:
@@ -720,11 +724,17 @@ class _Group:
         return any(bag <= terms for bag in self.bags)
 
 
-def _coverage(groups: list[_Group], terms: set[str], title: set[str]) -> float:
-    """Weighted share of the question's phrases found in `terms` (half weight for those only in the title)."""
+def _coverage(groups: list[_Group], terms: set[str], title: set[str], aspects: frozenset[str] = frozenset()) -> float:
+    """Weighted share of the question's phrases found in `terms` (half weight for those only in the title); a side
+    of a practice asked about ("does it cost much?") is found in the part of a sheet on it (`aspects`)."""
     total = sum(g.weight for g in groups) or 1.0
     found = sum(
-        g.weight if g.found_in(terms) else TITLE_WEIGHT * g.weight if g.found_in(title | terms) else 0.0 for g in groups
+        g.weight
+        if g.found_in(terms) or g.aspect in aspects
+        else TITLE_WEIGHT * g.weight
+        if g.found_in(title | terms)
+        else 0.0
+        for g in groups
     )
     return found / total
 

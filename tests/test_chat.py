@@ -21,6 +21,7 @@ from service.chat import (
     Citation,
     Weights,
     _Candidate,
+    _coverage,
     choose,
     closest,
     runner_up,
@@ -600,6 +601,21 @@ def test_a_question_on_risks_or_costs_is_answered_from_those_parts_of_the_sheet(
         quote = answer.citations[0].quote if answer.citations else ""
         assert any(word in quote for word in field), answer.answer
         assert " — soil organic carbon: " not in answer.answer and " — carbone organique du sol: " not in answer.answer
+
+
+def test_the_side_asked_about_is_found_in_the_part_of_the_sheet_on_it(chat: Chat) -> None:
+    """ "Does it cost much…?": "cost" names which part of a sheet answers, not a word the answer must hold. It still
+    counts in a candidate's coverage, found in the sheet's cost rating and costs ("Coût (faible, moyen ou élevé):
+    faible.") whatever their words, and nowhere else."""
+    question = "Ça coûte cher de laisser repousser les souches dans mon champ plutôt que de planter des arbres ?"
+    groups = chat._term_groups(question, "fr")
+    assert {g.aspect for g in groups} == {None, "cost"}  # "coûte", "cher"
+    candidates = chat.scored(question, "fr", chat.kb.search(question, k=8, lang="fr").hits)
+    ratings = [c for c in candidates if c.field == "cost_level"]
+    assert ratings and all(c.coverage > 0 for c in ratings), [(c.text, c.coverage) for c in ratings]
+    rating = ratings[0]
+    terms = set(chat.terms_of(rating.reading, rating.lang))
+    assert _coverage(groups, terms, set(), rating.aspects) > _coverage(groups, terms, set(), frozenset({"how"}))
 
 
 def test_an_effect_on_something_else_than_carbon_is_not_answered_by_carbon_figures_or_recipes(chat: Chat) -> None:
