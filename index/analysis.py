@@ -130,6 +130,27 @@ BRITISH = (
 )
 
 
+# English irregular verbs' past forms read as their base, which Snowball leaves apart: "how much did they spend?"
+# finds "307,316 € spent", "where was it held?" finds "will hold". Forms that are as often other words are left out
+# ("found", "left", "ground", "saw", "felt", "fell", "lay", "meant": the mean of a figure, "bound", "rose").
+_IRREGULAR = """arise:arose,arisen become:became begin:began,begun blow:blew,blown break:broke,broken breed:bred
+bring:brought build:built burn:burnt buy:bought catch:caught choose:chose,chosen come:came deal:dealt dig:dug
+draw:drew,drawn drink:drank,drunk drive:drove,driven eat:ate,eaten feed:fed fight:fought flee:fled fly:flew,flown
+forbid:forbade,forbidden foresee:foresaw,foreseen forget:forgot,forgotten forgive:forgave,forgiven freeze:froze,frozen
+get:got,gotten give:gave,given go:went,gone grow:grew,grown hang:hung hear:heard hide:hid,hidden hold:held
+keep:kept know:knew,known lead:led learn:learnt lend:lent lose:lost make:made meet:met mislead:misled
+mistake:mistook,mistaken mow:mown overcome:overcame oversee:oversaw,overseen overtake:overtook,overtaken pay:paid
+rebuild:rebuilt ride:rode,ridden run:ran say:said see:seen sell:sold send:sent shake:shook,shaken show:shown
+shrink:shrank,shrunk sing:sang,sung sink:sank,sunk sit:sat sleep:slept sow:sown speak:spoke,spoken spend:spent
+stand:stood steal:stole,stolen stick:stuck strike:struck sweep:swept swim:swam take:took,taken teach:taught
+tear:tore,torn tell:told think:thought throw:threw,thrown undergo:underwent,undergone understand:understood
+undertake:undertook,undertaken uphold:upheld wake:woke,woken wear:wore,worn weave:wove,woven win:won
+withdraw:withdrew,withdrawn withhold:withheld write:wrote,written"""
+IRREGULAR = {
+    form: base for entry in _IRREGULAR.split() for base, forms in [entry.split(":")] for form in forms.split(",")
+}
+
+
 @lru_cache(maxsize=1 << 17)
 def term(word: str, lang: str | None) -> str | None:
     """The index term of one word in a language, or None for a stop word or a one-letter word."""
@@ -137,6 +158,7 @@ def term(word: str, lang: str | None) -> str | None:
     if len(low) < 2 or (lang and low in stopwords(lang)):
         return None
     if lang == "en":
+        low = IRREGULAR.get(low, low)
         for pattern, american in BRITISH:
             low = pattern.sub(american, low)
     stemmer = _stemmer(lang) if lang else None
@@ -148,7 +170,7 @@ def analyze(text: str, lang: str | None) -> list[str]:
     return [t for m in words(text) if (t := term(m.group(), lang))]
 
 
-TERMS_VERSION = "8"  # bump when analysis changes: stored chunk terms are then recomputed
+TERMS_VERSION = "9"  # bump when analysis changes: stored chunk terms are then recomputed
 CONCEPT = "@"  # prefix of the language-neutral term of a glossary concept ("@cover_crops")
 
 

@@ -555,14 +555,17 @@ MEASURED_THING = re.compile(
     r"\bqu[eé]\s+(?:cantidad|dosis)\s+de\s+(?:siembra\s+de\s+)?",
     re.IGNORECASE,
 )
-# Words after "how much" that name no thing: a comparison ("how much bigger"), money or time (asked for otherwise),
-# an article, "combien d'entre eux"; nor does a unit ("combien de tonnes par hectare ?")
+# Words after "how much" that name no thing: a comparison ("how much bigger"), money, time or room (asked for
+# otherwise), an article, "combien d'entre eux"; nor does a unit ("combien de tonnes par hectare ?")
 UNIT_WORD = re.compile(rf"{'|'.join(DIMENSIONS.values())}|{_BULK}|square|carr[ée]s?|cuadrados?", re.IGNORECASE)
 NOT_A_THING = frozenset({
     "bigger", "smaller", "higher", "lower", "cheaper", "dearer", "faster", "slower", "longer", "shorter", "better",
     "worse", "greater", "larger", "deeper", "wider", "heavier", "lighter", "earlier", "later", "money", "time", "plus",
     "moins", "argent", "temps", "más", "menos", "dinero", "tiempo", "extra", "additional", "supplémentaire",
     "supplémentaires", "adicional", "adicionales", "the", "la", "le", "les", "el", "los", "las", "entre",
+    # a dimension, not a thing: "how much space should I leave…?" is answered by "100 ft", which names no space
+    "space", "room", "distance", "area", "land", "espace", "place", "surface", "superficie", "terrain", "espacio",
+    "distancia", "terreno", "lugar", "sitio",
 })  # fmt: skip
 # Seed, in a question that asks a seeding rate: a nitrogen rate does not answer it. `SOWN` finds it in a question,
 # `SEED` in a passage ("semée", "siembra", "seeds"; not "semaine")

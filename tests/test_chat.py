@@ -1069,7 +1069,10 @@ def test_an_amount_asked_of_a_thing_is_answered_by_a_passage_naming_it(chat: Cha
                            ("Combien de tonnes par hectare ?", "fr"), ("¿Cuánto cuesta?", "es"),
                            ("¿Cuánto correspondió a gastos generales?", "es"),
                            ("How many kilos of extra grain does each kilo of N give?", "en"),
-                           ("We sow in June. How much does the seed cost?", "en")):  # fmt: skip
+                           ("We sow in June. How much does the seed cost?", "en"),
+                           ("How much space should I leave between the trees and the yard?", "en"),
+                           ("Combien de place faut-il laisser entre la haie et la cour ?", "fr"),
+                           ("¿Cuánta distancia hay que dejar entre la cortina y el corral?", "es")):  # fmt: skip
         assert measured(question, lang)[0] is None, question
     assert not measured("If I sow a cover crop, how much yield do I lose?", "en")[1]  # sowing, no seeding rate
 

@@ -532,6 +532,17 @@ def test_british_and_american_spellings_are_one_term() -> None:
     assert analyze("promise advise", "en") != analyze("promise advice", "en")  # no two words made one
 
 
+def test_irregular_past_forms_are_read_as_their_verb() -> None:
+    """ "How much did they spend?" finds "307,316 € spent"; "where will it be held?" finds "to hold"."""
+    from index.analysis import analyze
+
+    assert analyze("spent, held, paid, chosen, built, grown", "en") == analyze(
+        "spend, hold, pay, choose, build, grow", "en"
+    )
+    assert analyze("found, left, ground, meant", "en") == ["found", "left", "ground", "meant"]  # as often other words
+    assert analyze("spent", "fr") == ["spent"]  # English only
+
+
 def test_modal_verbs_are_stop_words_in_every_language() -> None:
     """English stop words hold "can" and "should"; French and Spanish ones now hold theirs ("puis-je" was read as
     a topic and translated "afterward", "draw", "next")."""
