@@ -295,7 +295,11 @@ WANTS_ROLE = re.compile(
     r"\bquel(?:le)?\s+(?:fonction|poste|titre|m[ée]tier)\s+(?:[\w’'-]+\s+){0,4}?(?:occupe|occupait|exerce|exer[çc]ait|"
     rf"porte|portait|a|avait)\b|\bqui\s+est\s+{_PERSON_NAME}\s*\?|"
     r"\bsu\s+(?:cargo|puesto|profesi[oó]n|oficio)\b|\bqu[eé]\s+(?:cargo|puesto|profesi[oó]n|oficio)\b|"
-    rf"\ba\s+qu[eé]\s+se\s+dedica\b|\bqui[eé]n\s+es\s+{_PERSON_NAME}\s*\?",
+    rf"\ba\s+qu[eé]\s+se\s+dedica\b|\bqui[eé]n\s+es\s+{_PERSON_NAME}\s*\?|"
+    # a person's role, named: "Béatrice Breton-Askar's role", "what role does Paul Luu play?", "le rôle de Paul Luu"
+    rf"(?<!the\s)(?<!The\s){_PERSON_NAME}['’]s\s+(?:(?:current|official|exact)\s+)?role\b|"
+    rf"\brole\s+(?:does|did)\s+{_PERSON_NAME}\s+(?:have|hold|play)|"
+    rf"\b(?:role\s+of|r[ôo]le\s+de|papel\s+de|rol\s+de)\s+{_PERSON_NAME}",
     re.IGNORECASE,
 )
 # A question asking under which heading something comes ("which of the six Core Facilities covers…?", "sous quel
@@ -319,7 +323,8 @@ WANTS_HEADING = re.compile(
 ROLE = re.compile(
     r"\b(?:(?:vice[- ]?)?(?:secretary|president|chair(?:man|woman|person)?|co-chair|director|head\s+of|coordinator|"
     r"minister|officer|manager|advis[eo]r|ambassador|founder|representative|spokes(?:person|man|woman)|delegate|"
-    r"rapporteur|treasurer|professor|researcher|member\s+of|secr[ée]taire|pr[ée]sidente?|directeur|directrice|"
+    r"rapporteur|treasurer|professor|researcher|member\s+of|executive\s+secretariat|secr[ée]tariat\s+ex[ée]cutif|"
+    r"secretar[ií]a\s+ejecutiva|secr[ée]taire|pr[ée]sidente?|directeur|directrice|"
     r"coordinat(?:eur|rice)|ministre|chef|responsable|conseill(?:er|[èe]re)|ambassadeur|fondat(?:eur|rice)|"
     r"repr[ée]sentante?|porte-parole|d[ée]l[ée]gu[ée]e?|tr[ée]sori(?:er|[èe]re)|membre\s+d[ue]|secretari[oa]|"
     r"presidenta|directora?|coordinadora?|ministr[oa]|jef[ea]|asesora?|embajadora?|fundadora?|representante|portavoz|"
@@ -401,7 +406,11 @@ ASKS_ABOUT = {
         r"\b(?:risks?|risky|downsides?|drawbacks?|disadvantages?|dangers?|dangerous|hazards?|side[- ]effects?|"
         r"trade[- ]offs?|problems?|harmful|reasons?\s+not|risques?|risqu[ée]e?s?|inconv[ée]nients?|dangereu\w*|"
         r"effets?\s+secondaires?|probl[eè]mes?|raisons?\s+de\s+ne\s+pas|riesgos?|riesgos[oa]s?|desventajas?|"
-        r"inconvenientes?|peligros?|peligros[oa]s?|efectos?\s+secundarios?|problemas?)\b",
+        r"inconvenientes?|peligros?|peligros[oa]s?|efectos?\s+secundarios?|problemas?|"
+        # what can make animals or people ill
+        r"(?:make|makes|making|made|get|gets|getting|fall|falls)\s+(?:\w+\s+){0,3}?(?:ill|sick)|poison\w*|toxic\w*|"
+        r"sicken\w*|rendre\s+(?:\w+\s+){0,2}?malades?|toxiques?|toxicit[ée]s?|empoisonn\w*|intoxi\w*|nocifs?|nocives?|"
+        r"enfermar\w*|enfermen?|t[oó]xic[oa]s?|toxicidad|venenos[oa]s?|envenen\w*|intoxic\w*|nociv[oa]s?)\b",
         re.IGNORECASE,
     ),
     "cost": re.compile(

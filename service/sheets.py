@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # The aspects each part of a sheet speaks to: its body sections (ingest.practice.SECTION_KEYS) and its fields.
 SECTION_ASPECTS = {
-    "what": {"what"}, "how": {"how", "risk"}, "why": {"why", "benefit"},
+    "what": {"what"}, "how": {"how"}, "why": {"why", "benefit"},
     "results": {"results", "benefit"}, "where": {"where", "risk"}, "barriers": {"risk"},
 }  # fmt: skip
 FIELD_ASPECTS = {
@@ -24,6 +24,13 @@ FIELD_ASPECTS = {
     "safety": {"risk", "how"}, "unsuited": {"where", "risk"}, "trade_offs": {"risk"}, "barriers": {"risk"},
     "co_benefits": {"benefit"}, "cost_level": {"cost"},
 }  # fmt: skip
+# a step that warns, as the sheets word it: "Do not clear…", "never work in a closed space", "Ne pas laisser…",
+# "No talar…" (an infinitive after "no")
+WARNING = re.compile(
+    r"\b(?:never|do\s+not|don['’]t|avoid\w*|beware|careful|caution|ne\s+pas|ne\s+jamais|jamais|[ée]vite[rz]|"
+    r"attention|prudence|no\s+\w+(?:ar|er|ir)|nunca|evit(?:e|ar)\w*|cuidado|precauci[oó]n)\b",
+    re.IGNORECASE,
+)
 LISTED_FOR = {"trade_offs": {"risk"}, "barriers": {"risk", "cost"}, "co_benefits": {"benefit"}}  # only for these
 # How a practice sheet's fields read, in the sheet's language.
 SOIL_CARBON = {"en": "soil organic carbon", "fr": "carbone organique du sol", "es": "carbono orgánico del suelo"}
@@ -151,7 +158,11 @@ def sheet_facts(doc: StoredDocument, lang: str, aspects: frozenset[str] = frozen
 def part_aspects(aspects: set[str], text: str) -> frozenset[str]:
     """What a sentence of a practice sheet speaks to: the aspects of its section or field (SECTION_ASPECTS,
     FIELD_ASPECTS), and costs wherever it names them ("Barriers: Cost and labour of building")."""
-    return frozenset(aspects | ({"cost"} if ASKS_ABOUT["cost"].search(text) else set()))
+    return frozenset(
+        aspects
+        | ({"cost"} if ASKS_ABOUT["cost"].search(text) else set())
+        | ({"risk"} if ASKS_ABOUT["risk"].search(text) or WARNING.search(text) else set())
+    )
 
 
 def sheet_section(heading: str | None) -> str | None:

@@ -48,7 +48,7 @@ from service.question import (
     wanted,
 )
 from service.render import render_answer
-from service.sheets import figure_text, sheet_facts, short_reference
+from service.sheets import SECTION_ASPECTS, figure_text, part_aspects, sheet_facts, short_reference
 
 # The page's example questions (service/web/app.js), answerable from the store `make run` builds.
 EXAMPLES = (
@@ -332,9 +332,12 @@ def test_a_month_a_role_or_a_heading_asked_for(shared_kb: KnowledgeBase) -> None
     for question in ("What is his position in the Initiative?", "What post did Cornelia Rumpel hold?",
                      "Who is Cornelia Rumpel?", "What is Elisa Vainio's job?",
                      "Quelle fonction Paul Luu exerce-t-il ?", "¿Qué cargo ocupa en la Iniciativa?",
-                     "¿A qué se dedica John Kakanga?"):  # fmt: skip
+                     "¿A qué se dedica John Kakanga?", "What is Béatrice Breton-Askar's role in the Initiative?",
+                     "What role does Paul Luu play in the CoP?", "Quel est le rôle de Paul Luu ?",
+                     "¿Cuál es el papel de Paul Luu en la Iniciativa?"):  # fmt: skip
         assert wanted(question) == ["role"], question
-    for question in ("What role does the Initiative play in the CoP?", "Who chairs the STC?"):
+    for question in ("What role does the Initiative play in the CoP?", "Who chairs the STC?",
+                     "What is the Executive Secretariat's role?", "Quel est le rôle de la GIZ ?"):  # fmt: skip
         assert "role" not in wanted(question), question
     for question in ("In the 2022 roadmap, which of the six Core Facilities covers the website?",
                      "Dans la feuille de route, dans quel volet est rangée la lettre d'information ?",
@@ -350,6 +353,9 @@ def test_a_month_a_role_or_a_heading_asked_for(shared_kb: KnowledgeBase) -> None
     other = [c for c in candidates if "Executive Secretary" in c.text and not re.search("Luu|LUU", c.text)]
     assert other and all(c.lacks for c in other)  # a role, but not his
     assert any(not c.lacks for c in candidates if re.search(r"Paul Luu\s+Executive secretary", c.text))
+    # her role is the office she speaks for: "The Executive Secretariat (Mrs. Béatrice BRETON-ASKAR) recalling…"
+    answer = chat.ask("What is Béatrice Breton-Askar's role in the 4 per 1000 Initiative?", lang="en")
+    assert answer.found and "Executive Secretariat (Mrs. Béatrice BRETON-ASKAR)" in answer.answer, answer.answer
 
     answer = chat.ask("Which Core Facility of the 2022 roadmap takes in the social networks and the regional "
                       "correspondents?", lang="en")  # fmt: skip
@@ -601,6 +607,26 @@ def test_a_question_on_risks_or_costs_is_answered_from_those_parts_of_the_sheet(
         quote = answer.citations[0].quote if answer.citations else ""
         assert any(word in quote for word in field), answer.answer
         assert " — soil organic carbon: " not in answer.answer and " — carbone organique du sol: " not in answer.answer
+
+
+def test_what_can_make_animals_ill_is_a_risk_and_a_step_speaks_to_risks_where_it_warns(chat: Chat) -> None:
+    """ "¿Hay alguna especie que pueda enfermar a los animales?" asks about a risk, and the sheet's safety note on
+    Urochloa decumbens answers it, not the step on choosing the grass for the site, which warns of nothing."""
+    for question in ("Is there anything in the leaves that can make the animals ill?",
+                     "Est-ce que ces feuilles peuvent rendre mes chèvres malades ?",
+                     "¿Hay alguna especie que pueda enfermar a los animales?",
+                     "Is leucaena toxic to cattle?"):  # fmt: skip
+        assert asked_about(question) == {"risk"}, question
+    assert asked_about("¿La rotación reduce las enfermedades?") == frozenset()  # a benefit, not a risk
+    assert part_aspects(SECTION_ASPECTS["how"], "Choose the grass for the site.") == {"how"}
+    for warns in ("Do not clear natural forest to plant.", "Ne pas laisser le sol sécher.", "No talar bosque."):
+        assert part_aspects(SECTION_ASPECTS["how"], warns) == {"how", "risk"}, warns
+    answer = chat.ask(
+        "Crío ovejas en Colombia y me han recomendado sembrar braquiaria. ¿Hay alguna especie que pueda enfermar a "
+        "los animales?",
+        lang="es",
+    )
+    assert answer.found and "U. decumbens" in answer.citations[0].quote, answer.answer
 
 
 def test_the_side_asked_about_is_found_in_the_part_of_the_sheet_on_it(chat: Chat) -> None:
