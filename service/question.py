@@ -58,17 +58,18 @@ FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|et|et pour|et en|y|y en
 QUANTITY = re.compile(
     r"\b(?:how\s+(?:much|many|fast|quickly|big|large|long)|"
     r"how\s+(?:far|deep|high|tall|wide|steep|thick|heavy|dry|wet|moist)|"
-    r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:[\w'’()-]+\s+){0,5}(?:rate|amount|share|percentage|budget|sum|number|"
+    r"what\s+(?:(?:is|was|are|were)\s+the\s+)?(?:[\w'’()-]+\s+){0,5}(?:rate|amount|share|percentage|budget|sum|total|number|"
     r"cost|price|dose|proportion|distance|spacing|depth|height|length|width|slope|density|gain|increase|"
     r"reduction|decrease|loss)|what\s+(?:does|do|did|would|will)\s+(?:[\w'’-]+\s+){1,5}cost|"
     r"what\s+(?:[\w-]+\s+){1,10}worth|"
     r"combien|quel(?:le)?s?\s+(?:(?:est|était|sont|étaient)\s+(?:le|la|les)\s+(?:\w+\s+){0,2})?"
-    r"(?:taux|quantit[ée]|montant|budget|somme|part|nombre|co[uû]t|prix|dose|proportion|pourcentage|distance|[ée]cart|"
+    r"(?:taux|quantit[ée]|montant|budget|somme|total|part|nombre|co[uû]t|prix|dose|proportion|pourcentage|"
+    r"distance|[ée]cart|"
     r"[ée]cartement|espacement|profondeur|hauteur|longueur|largeur|pente|densit[ée]|gain|hausse|augmentation|vitesse|"
     r"humidit[ée]|r[ée]duction|baisse|diminution|perte)|jusqu['’]o[uù]|"
     r"cu[aá]nt[oa]s?|(?:qu[eé]|cu[aá]l(?:es)?\s+(?:es|era|fue|son)\s+(?:el|la|los|las))\s+(?:\w+\s+){0,2}"
     # "el número de socios" counts; "qué número de objetivo" asks for an identifier (a singular noun)
-    r"(?:tasa|cantidad|presupuesto|porcentaje|monto|importe|n[uú]mero(?!\s+de\s+[^\W\d_]*[^\W\d_s]\b)|costo|coste|"
+    r"(?:tasa|cantidad|presupuesto|porcentaje|monto|importe|total|n[uú]mero(?!\s+de\s+[^\W\d_]*[^\W\d_s]\b)|costo|coste|"
     r"precio|dosis|proporci[oó]n|distancia|espaciamiento|profundidad|altura|largo|longitud|ancho|anchura|pendiente|"
     r"densidad|ganancia|aumento|velocidad|humedad|financiaci[oó]n|financiamiento|reducci[oó]n|disminuci[oó]n|"
     r"p[ée]rdida|descenso|ca[ií]da)|"
@@ -559,9 +560,9 @@ MEASURED_THING = re.compile(
     rf"\bhow\s+many\s+(?:{_BULK})\s+of\s+|"
     r"\b(?:seeding|sowing|application)\s+rates?\s+(?:of|for)\s+|"
     rf"\bcombien\s+(?:de\s+plus\s+)?(?:de\s+|d['’])(?:(?:{_BULK})\s+(?:de\s+|d['’]))?|"
-    r"\bquelle\s+(?:quantit[ée]|dose)\s+(?:de\s+|d['’])(?:semis\s+(?:de\s+|d['’]))?|"
+    r"\bquelle\s+(?:quantit[ée]|dose)\s+(?:de\s+|d['’])(?:(?:semis|semences?|graines?)\s+(?:de\s+|d['’]))?|"
     rf"\bcu[aá]nt[oa]s?\s+(?:m[aá]s\s+)?(?:(?:{_BULK})\s+de\s+)?|"
-    r"\bqu[eé]\s+(?:cantidad|dosis)\s+de\s+(?:siembra\s+de\s+)?",
+    r"\bqu[eé]\s+(?:cantidad|dosis)\s+de\s+(?:(?:siembra|semillas?)\s+de\s+)?",
     re.IGNORECASE,
 )
 # Words after "how much" that name no thing: a comparison ("how much bigger"), money, time or room (asked for
@@ -607,7 +608,9 @@ def measured(question: str, lang: str) -> tuple[str | None, bool]:
         # much went on overheads?", "how much urea goes in?" have none, and their word may be a verb
         if match[0].lower().startswith("how much") and not AUXILIARY.fullmatch(next(iter(after[len(thing) :]), "do")):
             thing = []
+    # "kilos of sunn hemp seed", "quelle dose de semis", "qué cantidad de semilla de alfalfa"
     seed = any(SOWN.fullmatch(w) for w in thing) or bool(DOSE.search(asked) and SOWN.search(asked))
+    seed = seed or bool(match and SOWN.search(match[0]))
     return (thing[0] if thing and not SOWN.fullmatch(thing[0]) else None), seed
 
 

@@ -821,6 +821,9 @@ def test_what_a_question_asks_its_answer_to_hold(chat: Chat) -> None:
     for conditions in ("When should I not use biochar?", "Quand faut-il éviter le semis ?", "¿Cuándo no conviene?"):
         assert wanted(conditions) == [], conditions  # conditions, not a date
     assert wanted("What would a hectare of bench terraces cost?") == ["money"]
+    for total in ("What total did the Executive Secretariat put forward for 2023?", "Quel total ont-ils annoncé ?",
+                  "¿Qué total se aprobó?"):  # fmt: skip
+        assert wanted(total) == ["number"], total
     assert wanted("Quel coût pour le zaï ?") == wanted("¿Qué costo tiene el zaï?") == ["money"]
     assert chat.named("Combien de carbone stocke le semis direct ?", "fr")["practice"] == ["no-till"]
     for question, lang in (("How much lime can I apply?", "en"), ("Quelle quantité de chaux apporter ?", "fr"),
@@ -1090,6 +1093,9 @@ def test_an_amount_asked_of_a_thing_is_answered_by_a_passage_naming_it(chat: Cha
     assert measured("¿Qué dosis de siembra de veza vellosa debo usar?", "es") == ("veza", True)
     assert measured("How many kilos of sunn hemp seed per hectare should I sow?", "en") == ("sunn", True)
     assert measured("Quelle dose de semis régler ?", "fr") == (None, True)
+    # the seed of a thing: a seeding rate of clover does not answer one of lucerne
+    assert measured("Quelle dose de semence de luzerne faut-il prévoir à l'hectare ?", "fr") == ("luzerne", True)
+    assert measured("¿Qué cantidad de semilla de alfalfa hace falta?", "es") == ("alfalfa", True)
     for question, lang in (("How much does it cost?", "en"), ("How much bigger is the stock?", "en"),
                            ("How much went on overheads?", "en"), ("How much urea goes in per hill?", "en"),
                            ("Combien de tonnes par hectare ?", "fr"), ("¿Cuánto cuesta?", "es"),
@@ -1113,6 +1119,13 @@ def test_an_amount_asked_of_a_thing_is_answered_by_a_passage_naming_it(chat: Cha
     assert nitrogen and all(nitrogen)
     trees = lacking("How much firewood does one household get each year from regrown trees?", r"trees?/ha|per hectare")
     assert trees and all(trees)
+    # near misses: no sheet gives a seeding rate of lucerne, no report the total of the provisional 2023 budget
+    for question, lang in (("Je remets une parcelle de céréales en prairie permanente avec un mélange graminées-"
+                            "luzerne. Quelle dose de semence de luzerne faut-il prévoir à l'hectare ?", "fr"),
+                           ("What total did the Executive Secretariat put forward in its provisional budget for 2023?",
+                            "en")):  # fmt: skip
+        answer = chat.ask(question, lang=lang)
+        assert not answer.found, answer.answer
 
 
 def test_the_digits_of_a_formula_are_no_amount(chat: Chat) -> None:
